@@ -1,0 +1,206 @@
+//! The real desktop app under WebDriver.
+
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command};
+use std::time::{Duration, Instant};
+
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+
+/// How long a screen may take to show what a test waits for.
+pub const PATIENCE: Duration = Duration::from_secs(15);
+
+/// A running app, driven through WebDriver. Dropping it ends the session and tauri-driver.
+#[derive(Debug)]
+pub struct App {
+    client: Client,
+    driver: Driver,
+}
+
+/// tauri-driver, stopped with SIGTERM: it stops its WebKitWebDriver child only on SIGTERM, SIGINT or
+/// SIGQUIT, and a SIGKILLed driver leaves that child holding its port and the test's output pipe.
+#[derive(Debug)]
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.0.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.0.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_ports() -> (u16, u16) {
+    let a = TcpListener::bind("127.0.0.1:0").unwrap();
+    let b = TcpListener::bind("127.0.0.1:0").unwrap();
+    (
+        a.local_addr().unwrap().port(),
+        b.local_addr().unwrap().port(),
+    )
+}
+
+fn fresh_profile() -> PathBuf {
+    static LAUNCHES: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = LAUNCHES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../target/e2e-profiles")
+        .join(format!("{}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The app binary under test: `DYNASYNC_APP_BIN`, else the workspace's debug build.
+pub fn app_binary() -> PathBuf {
+    std::env::var_os("DYNASYNC_APP_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/debug/dynasync-app")
+        })
+}
+
+/// Where screenshots go: `DYNASYNC_SCREENSHOTS`, else `target/screenshots`.
+pub fn screenshot_dir() -> PathBuf {
+    std::env::var_os("DYNASYNC_SCREENSHOTS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots"))
+}
+
+impl App {
+    /// Starts the app binary with `args` under a fresh tauri-driver.
+    ///
+    /// # Panics
+    /// When there is no display, no driver, or the app does not come up within 30 s.
+    pub async fn launch(args: &[&str]) -> App {
+        assert!(
+            std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some(),
+            "no display: run WebDriver tests with `cargo xtask test` (it starts Xvfb)"
+        );
+        let binary = app_binary();
+        assert!(
+            binary.exists(),
+            "the app is not built: {} is missing",
+            binary.display()
+        );
+        let (port, native_port) = free_ports();
+        let driver_bin = std::env::var("TAURI_DRIVER").unwrap_or_else(|_| "tauri-driver".into());
+        // A fresh profile per launch: the app and WebKit keep their state (settings, the database,
+        // local storage) under the XDG directories, which the driver passes on to the app.
+        let profile = fresh_profile();
+        let driver = Command::new(&driver_bin)
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &native_port.to_string(),
+            ])
+            .env("XDG_DATA_HOME", profile.join("data"))
+            .env("XDG_CONFIG_HOME", profile.join("config"))
+            .env("XDG_CACHE_HOME", profile.join("cache"))
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {driver_bin}: {e} (set TAURI_DRIVER)"));
+        let driver = Driver(driver);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "tauri-driver did not listen on port {port}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let mut caps = serde_json::Map::new();
+        caps.insert("browserName".into(), json!("wry"));
+        caps.insert(
+            "tauri:options".into(),
+            json!({ "application": binary, "args": args }),
+        );
+        // If the app dies at startup WebKitWebDriver never answers: bound the wait.
+        let url = format!("http://127.0.0.1:{port}");
+        let mut builder = ClientBuilder::rustls().expect("TLS setup");
+        builder.capabilities(caps);
+        let client = tokio::time::timeout(Duration::from_secs(30), builder.connect(&url))
+            .await
+            .expect("no WebDriver session within 30 s: did the app crash at startup?")
+            .expect("WebDriver session");
+        App { client, driver }
+    }
+
+    /// The WebDriver client, for anything the helpers here do not cover.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// The element matching `css`, waiting for it to appear.
+    pub async fn find(&self, css: &str) -> Element {
+        self.client
+            .wait()
+            .at_most(PATIENCE)
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no element `{css}` within {PATIENCE:?}: {e}"))
+    }
+
+    /// Whether an element matching `css` is present right now.
+    pub async fn exists(&self, css: &str) -> bool {
+        self.client.find(Locator::Css(css)).await.is_ok()
+    }
+
+    /// Waits until the text of `css` equals `expected`, and fails with what it was otherwise.
+    pub async fn wait_for_text(&self, css: &str, expected: &str) {
+        let deadline = Instant::now() + PATIENCE;
+        let mut last = String::new();
+        while Instant::now() < deadline {
+            if let Ok(element) = self.client.find(Locator::Css(css)).await {
+                last = element.text().await.unwrap_or_default();
+                if last == expected {
+                    return;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("`{css}` should read {expected:?} but reads {last:?}");
+    }
+
+    /// Waits until `css` matches an element whose attribute `name` equals `value`.
+    pub async fn wait_for_attr(&self, css: &str, name: &str, value: &str) {
+        let deadline = Instant::now() + PATIENCE;
+        let mut last = None;
+        while Instant::now() < deadline {
+            if let Ok(element) = self.client.find(Locator::Css(css)).await {
+                last = element.attr(name).await.unwrap_or_default();
+                if last.as_deref() == Some(value) {
+                    return;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("`{css}` should have {name}={value:?} but has {last:?}");
+    }
+
+    /// Saves a screenshot of the window as `<screenshot dir>/<name>.png` for a person to look at.
+    pub async fn screenshot(&self, name: &str) -> PathBuf {
+        let dir = screenshot_dir();
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(format!("{name}.png"));
+        std::fs::write(&path, self.client.screenshot().await.expect("screenshot")).unwrap();
+        path
+    }
+
+    /// Ends the WebDriver session (which closes the app) and stops the driver.
+    pub async fn close(self) {
+        let App { client, driver } = self;
+        let _ = client.close().await;
+        drop(driver);
+    }
+}

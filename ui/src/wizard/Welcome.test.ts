@@ -1,0 +1,30 @@
+import { render, screen } from '@testing-library/svelte';
+import { tick } from 'svelte';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { setLocale, setupI18n } from '../lib/i18n';
+import Welcome from './Welcome.svelte';
+
+describe('welcome step', () => {
+  beforeEach(() => {
+    localStorage.clear();
+    setupI18n();
+    setLocale('en');
+  });
+
+  it('offers both ways in: real systems and the built-in sandbox', () => {
+    render(Welcome);
+    expect(screen.getByRole('heading', { level: 1 }).textContent).toBe('Welcome to Dynasync');
+    expect(screen.getByRole('button', { name: /Connect my systems/ })).toBeTruthy();
+    expect(screen.getByRole('button', { name: /Try with the built-in sandbox/ })).toBeTruthy();
+  });
+
+  it('switches to French at once and remembers the choice', async () => {
+    render(Welcome);
+    setLocale('fr');
+    await tick();
+    expect(screen.getByRole('heading', { level: 1 }).textContent).toBe('Bienvenue dans Dynasync');
+    expect(screen.getByRole('button', { name: /Connecter mes systèmes/ })).toBeTruthy();
+    expect(document.documentElement.lang).toBe('fr');
+    expect(localStorage.getItem('dynasync.locale')).toBe('fr');
+  });
+});
