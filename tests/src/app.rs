@@ -127,7 +127,8 @@ impl App {
         );
         // If the app dies at startup WebKitWebDriver never answers: bound the wait.
         let url = format!("http://127.0.0.1:{port}");
-        let mut builder = ClientBuilder::rustls().expect("TLS setup");
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        let mut builder = ClientBuilder::new(connector);
         builder.capabilities(caps);
         let client = tokio::time::timeout(Duration::from_secs(30), builder.connect(&url))
             .await
