@@ -19,6 +19,8 @@ Commands:
   test       install what is missing and run every test (Rust, UI, keychain, WebDriver e2e);
              prints one summary and fails if any part fails or runs no test
   ui         install the UI's npm packages and build the UI into ui/dist
+  bench      build in release mode and run the benchmarks; prints one table and writes
+             target/bench/bench.json (`--quick` runs the CI-sized subset)
   bindings   regenerate ui/src/lib/ipc/bindings.ts from the Rust IPC types
 
 Options:
@@ -37,6 +39,7 @@ fn main() -> ExitCode {
         Some("test") => suite::run(install),
         Some("ui") => prereqs::ui(install).and_then(|()| build_ui()),
         Some("bindings") => bindings(),
+        Some("bench") => bench(&args),
         Some("window-check") => match &args[1..] {
             [app, png, ..] => suite::window_check(app, png),
             _ => Err("usage: xtask window-check <app> <png>".into()),
@@ -91,6 +94,26 @@ fn demo(install: bool) -> Result<(), String> {
     println!("\nStarting Dynasync. Close the window or press Ctrl-C here to stop it.");
     cargo()
         .args(["run", "--locked", "--package", "dynasync-app"])
+        .run()
+}
+
+fn bench(args: &[String]) -> Result<(), String> {
+    let passed: Vec<&String> = args
+        .iter()
+        .filter(|a| a.as_str() != "bench" && a.as_str() != "--no-install")
+        .collect();
+    cargo()
+        .args([
+            "run",
+            "--locked",
+            "--release",
+            "--package",
+            "dynasync-tests",
+            "--bin",
+            "dynasync-bench",
+            "--",
+        ])
+        .args(passed)
         .run()
 }
 
