@@ -159,43 +159,58 @@ fn compare_ignoring_case(a: &str, b: &str) -> Ordering {
         .cmp(b.chars().flat_map(char::to_lowercase))
 }
 
-/// Evaluates `expr`, resolving each property path with `resolve`.
+/// Evaluates `expr`, resolving each property path with `resolve`. Like the SQL Dataverse runs on,
+/// a comparison with a null (other than `eq null` / `ne null`) is unknown, and only rows for which
+/// the whole filter is true match.
 pub(crate) fn eval<'a>(expr: &Expr, resolve: &mut dyn FnMut(&[String]) -> Val<'a>) -> bool {
+    truth(expr, resolve) == Some(true)
+}
+
+fn truth<'a>(expr: &Expr, resolve: &mut dyn FnMut(&[String]) -> Val<'a>) -> Option<bool> {
     match expr {
-        Expr::Or(a, b) => eval(a, resolve) || eval(b, resolve),
-        Expr::And(a, b) => eval(a, resolve) && eval(b, resolve),
-        Expr::Not(a) => !eval(a, resolve),
+        Expr::Or(a, b) => match (truth(a, resolve), truth(b, resolve)) {
+            (Some(true), _) | (_, Some(true)) => Some(true),
+            (Some(false), Some(false)) => Some(false),
+            _ => None,
+        },
+        Expr::And(a, b) => match (truth(a, resolve), truth(b, resolve)) {
+            (Some(false), _) | (_, Some(false)) => Some(false),
+            (Some(true), Some(true)) => Some(true),
+            _ => None,
+        },
+        Expr::Not(a) => truth(a, resolve).map(|t| !t),
         Expr::Compare(cmp, l, r) => {
+            let null_check = matches!(l, Operand::Lit(Lit::Null)) || matches!(r, Operand::Lit(Lit::Null));
             let (l, r) = (operand(l, resolve), operand(r, resolve));
-            match (cmp, &l, &r) {
-                (Cmp::Eq, Val::Null, Val::Null) => true,
-                (Cmp::Ne, Val::Null, Val::Null) => false,
-                (Cmp::Eq, Val::Null, _) | (Cmp::Eq, _, Val::Null) => false,
-                (Cmp::Ne, Val::Null, _) | (Cmp::Ne, _, Val::Null) => true,
-                _ => match l.order(&r) {
-                    Some(o) => match cmp {
-                        Cmp::Eq => o.is_eq(),
-                        Cmp::Ne => o.is_ne(),
-                        Cmp::Gt => o.is_gt(),
-                        Cmp::Ge => o.is_ge(),
-                        Cmp::Lt => o.is_lt(),
-                        Cmp::Le => o.is_le(),
-                    },
-                    None => false,
-                },
+            if null_check {
+                let both_null = l == Val::Null && r == Val::Null;
+                return match cmp {
+                    Cmp::Eq => Some(both_null),
+                    Cmp::Ne => Some(!both_null),
+                    _ => None,
+                };
             }
+            let o = l.order(&r)?;
+            Some(match cmp {
+                Cmp::Eq => o.is_eq(),
+                Cmp::Ne => o.is_ne(),
+                Cmp::Gt => o.is_gt(),
+                Cmp::Ge => o.is_ge(),
+                Cmp::Lt => o.is_lt(),
+                Cmp::Le => o.is_le(),
+            })
         }
         Expr::Call(func, l, r) => {
             let (Val::Str(hay), Val::Str(needle)) = (operand(l, resolve), operand(r, resolve))
             else {
-                return false;
+                return None;
             };
             let (hay, needle) = (hay.to_lowercase(), needle.to_lowercase());
-            match func {
+            Some(match func {
                 Func::Contains => hay.contains(&needle),
                 Func::StartsWith => hay.starts_with(&needle),
                 Func::EndsWith => hay.ends_with(&needle),
-            }
+            })
         }
     }
 }
@@ -567,11 +582,15 @@ mod tests {
     }
 
     #[test]
-    fn null_equals_only_null() {
-        let props = [("a", Val::Null)];
+    fn null_equals_only_null_and_is_unknown_to_everything_else() {
+        let props = [("a", Val::Null), ("b", Val::Int(1))];
         assert!(run("a eq null", &props));
         assert!(!run("a ne null", &props));
         assert!(!run("a gt 3", &props), "null is not greater than anything");
+        assert!(!run("not (a gt 3)", &props), "nor is it not greater: the comparison is unknown");
+        assert!(!run("not contains(a,'x')", &props));
+        assert!(run("not contains(a,'x') or b eq 1", &props), "unknown or true is true");
+        assert!(!run("a ne 3", &props), "ne does not match nulls, as in SQL");
     }
 
     #[test]
