@@ -206,20 +206,14 @@ fn write_part(out: &mut Vec<u8>, boundary: &str, content_id: Option<&str>, answe
 
 fn boundary_of(content_type: Option<&str>) -> Result<String, ApiError> {
     let content_type = content_type.unwrap_or_default();
-    if !content_type
-        .trim_start()
-        .to_ascii_lowercase()
-        .starts_with("multipart/mixed")
-    {
-        return Err(ApiError::bad_query(format!(
-            "A $batch request must have Content-Type multipart/mixed with a boundary, not '{content_type}'."
-        )));
-    }
-    multer::parse_boundary(content_type).map_err(|e| {
-        ApiError::bad_query(format!(
-            "The $batch Content-Type has no usable boundary: {e}."
-        ))
-    })
+    let mime: Option<mime::Mime> = content_type.parse().ok();
+    mime.filter(|m| m.type_() == mime::MULTIPART && m.subtype() == "mixed")
+        .and_then(|m| m.get_param(mime::BOUNDARY).map(|b| b.as_str().to_owned()))
+        .ok_or_else(|| {
+            ApiError::bad_query(format!(
+                "A $batch request must have Content-Type multipart/mixed with a boundary, not '{content_type}'."
+            ))
+        })
 }
 
 async fn parts(body: Bytes, boundary: String) -> Result<Vec<(HeaderMap, Bytes)>, ApiError> {

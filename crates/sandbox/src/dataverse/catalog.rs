@@ -21,8 +21,8 @@ pub(super) struct Table {
 
 pub(super) const TABLES: &[Table] = &[
     Table { logical: "lead", set: "leads", display: "Lead", display_collection: "Leads", primary_name: "fullname", custom: false, user_owned: true, columns: &[LEAD, MARKETO_PERSON, SYNC_FILTER] },
-    Table { logical: "contact", set: "contacts", display: "Contact", display_collection: "Contacts", primary_name: "fullname", custom: false, user_owned: true, columns: &[CONTACT, MARKETO_PERSON, SYNC_FILTER, CONTACT_CUSTOM] },
-    Table { logical: "account", set: "accounts", display: "Account", display_collection: "Accounts", primary_name: "name", custom: false, user_owned: true, columns: &[ACCOUNT, SYNC_FILTER] },
+    Table { logical: "contact", set: "contacts", display: "Contact", display_collection: "Contacts", primary_name: "fullname", custom: false, user_owned: true, columns: &[CONTACT, MARKETO_PERSON, SYNC_FILTER, ORIGINATING_LEAD, CONTACT_CUSTOM] },
+    Table { logical: "account", set: "accounts", display: "Account", display_collection: "Accounts", primary_name: "name", custom: false, user_owned: true, columns: &[ACCOUNT, SYNC_FILTER, ORIGINATING_LEAD] },
     Table { logical: "opportunity", set: "opportunities", display: "Opportunity", display_collection: "Opportunities", primary_name: "name", custom: false, user_owned: true, columns: &[OPPORTUNITY, SYNC_FILTER] },
     Table { logical: "systemuser", set: "systemusers", display: "User", display_collection: "Users", primary_name: "fullname", custom: false, user_owned: false, columns: &[SYSTEMUSER] },
     Table { logical: "team", set: "teams", display: "Team", display_collection: "Teams", primary_name: "name", custom: false, user_owned: false, columns: &[TEAM] },
@@ -47,6 +47,12 @@ const MARKETO_PERSON: &[Col] = &[
     Col { name: "mkt_relativescore", display: "Relative Score", kind: K::Integer, required: Req::None, options: &[], targets: &[] },
     Col { name: "mkt_priority", display: "Priority", kind: K::Integer, required: Req::None, options: &[], targets: &[] },
     Col { name: "mkt_urgency", display: "Urgency", kind: K::Integer, required: Req::None, options: &[], targets: &[] },
+];
+
+/// The lead a contact or account was qualified from: not on the core reference pages, but the
+/// Sales solution adds it and the `$batch` doc binds it (`originatingleadid@odata.bind`).
+const ORIGINATING_LEAD: &[Col] = &[
+    Col { name: "originatingleadid", display: "Originating Lead", kind: K::Lookup, required: Req::None, options: &[], targets: &["lead"] },
 ];
 
 /// A custom column secured by field security out of the box, which the sync user cannot read.

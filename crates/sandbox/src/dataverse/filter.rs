@@ -180,7 +180,8 @@ fn truth<'a>(expr: &Expr, resolve: &mut dyn FnMut(&[String]) -> Val<'a>) -> Opti
         },
         Expr::Not(a) => truth(a, resolve).map(|t| !t),
         Expr::Compare(cmp, l, r) => {
-            let null_check = matches!(l, Operand::Lit(Lit::Null)) || matches!(r, Operand::Lit(Lit::Null));
+            let null_check =
+                matches!(l, Operand::Lit(Lit::Null)) || matches!(r, Operand::Lit(Lit::Null));
             let (l, r) = (operand(l, resolve), operand(r, resolve));
             if null_check {
                 let both_null = l == Val::Null && r == Val::Null;
@@ -587,9 +588,15 @@ mod tests {
         assert!(run("a eq null", &props));
         assert!(!run("a ne null", &props));
         assert!(!run("a gt 3", &props), "null is not greater than anything");
-        assert!(!run("not (a gt 3)", &props), "nor is it not greater: the comparison is unknown");
+        assert!(
+            !run("not (a gt 3)", &props),
+            "nor is it not greater: the comparison is unknown"
+        );
         assert!(!run("not contains(a,'x')", &props));
-        assert!(run("not contains(a,'x') or b eq 1", &props), "unknown or true is true");
+        assert!(
+            run("not contains(a,'x') or b eq 1", &props),
+            "unknown or true is true"
+        );
         assert!(!run("a ne 3", &props), "ne does not match nulls, as in SQL");
     }
 

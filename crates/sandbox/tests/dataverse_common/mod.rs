@@ -46,7 +46,11 @@ impl Org {
         let sandbox = Sandbox::start(config).await.expect("sandbox starts");
         let http = http();
         let token = app_token(&http, &sandbox).await;
-        Org { sandbox, http, token }
+        Org {
+            sandbox,
+            http,
+            token,
+        }
     }
 
     /// `{web api url}{path}`.
@@ -92,13 +96,21 @@ impl Org {
         let status = response.status();
         let text = response.text().await.unwrap();
         assert!(status.is_success(), "{method} {path}: {status} {text}");
-        if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap() }
+        if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap()
+        }
     }
 
     /// Creates a record as Dana Whitfield through the control API and returns its id.
     pub async fn seed(&self, set: &str, fields: Value) -> String {
         let record = self
-            .control(Method::POST, &format!("dynamics/{set}"), json!({ "as": "Dana Whitfield", "fields": fields }))
+            .control(
+                Method::POST,
+                &format!("dynamics/{set}"),
+                json!({ "as": "Dana Whitfield", "fields": fields }),
+            )
             .await;
         let key = primary_key(set);
         record[key.as_str()].as_str().unwrap().to_owned()
@@ -109,8 +121,19 @@ impl Org {
         let rows: Vec<Value> = (0..n)
             .map(|i| json!({ "firstname": format!("First{i:05}"), "lastname": format!("Last{i:05}"), "emailaddress1": format!("person{i:05}@example.com") }))
             .collect();
-        let answer = self.control(Method::POST, "dynamics/contacts/bulk", json!({ "as": "Dana Whitfield", "rows": rows })).await;
-        answer["ids"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_owned()).collect()
+        let answer = self
+            .control(
+                Method::POST,
+                "dynamics/contacts/bulk",
+                json!({ "as": "Dana Whitfield", "rows": rows }),
+            )
+            .await;
+        answer["ids"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_owned())
+            .collect()
     }
 
     pub async fn set_limits(&self, change: impl FnOnce(&mut Value)) {
@@ -132,7 +155,13 @@ pub fn primary_key(set: &str) -> String {
 pub async fn error_of(response: Response) -> (u16, String, String) {
     let status = response.status().as_u16();
     let body: Value = response.json().await.expect("an error body is JSON");
-    let code = body["error"]["code"].as_str().expect("error.code is a string").to_owned();
-    let message = body["error"]["message"].as_str().expect("error.message is a string").to_owned();
+    let code = body["error"]["code"]
+        .as_str()
+        .expect("error.code is a string")
+        .to_owned();
+    let message = body["error"]["message"]
+        .as_str()
+        .expect("error.message is a string")
+        .to_owned();
     (status, code, message)
 }
