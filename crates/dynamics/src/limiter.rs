@@ -39,6 +39,9 @@ struct Gate {
 #[derive(Debug)]
 pub(crate) struct Limiter {
     limits: ServiceProtection,
+    /// How long a request counts against the window: a little longer than the window itself,
+    /// because the server stamps arrivals a moment after the client sends them.
+    held: Duration,
     concurrency: Arc<Semaphore>,
     gate: Mutex<Gate>,
 }
@@ -53,6 +56,7 @@ impl Limiter {
     pub(crate) fn new(limits: ServiceProtection) -> Limiter {
         Limiter {
             limits,
+            held: limits.window + (limits.window / 20).min(Duration::from_secs(1)),
             concurrency: Arc::new(Semaphore::new(limits.concurrent_requests.max(1) as usize)),
             gate: Mutex::new(Gate {
                 sent: VecDeque::new(),
@@ -76,14 +80,14 @@ impl Limiter {
                 while gate
                     .sent
                     .front()
-                    .is_some_and(|t| now.duration_since(*t) >= self.limits.window)
+                    .is_some_and(|t| now.duration_since(*t) >= self.held)
                 {
                     gate.sent.pop_front();
                 }
                 match gate.paused_until {
                     Some(until) if until > now => Some(until),
                     _ if gate.sent.len() >= self.limits.requests_per_window as usize => {
-                        gate.sent.front().map(|oldest| *oldest + self.limits.window)
+                        gate.sent.front().map(|oldest| *oldest + self.held)
                     }
                     _ => {
                         gate.sent.push_back(now);
@@ -125,11 +129,11 @@ mod tests {
             drop(limiter.acquire().await);
             sent.push(start.elapsed());
         }
-        let secs: Vec<u64> = sent.iter().map(Duration::as_secs).collect();
+        let ms: Vec<u128> = sent.iter().map(Duration::as_millis).collect();
         assert_eq!(
-            secs,
-            [0, 0, 0, 10, 10, 10, 20],
-            "three per ten seconds, no more"
+            ms,
+            [0, 0, 0, 10_500, 10_500, 10_500, 21_000],
+            "three per ten seconds and a safety margin, no more"
         );
     }
 

@@ -188,7 +188,8 @@ impl DataverseClient {
                     body.extend_from_slice(&json);
                     body.extend_from_slice(b"\r\n");
                 }
-                None => body.extend_from_slice(b"\r\n"),
+                // The blank line ends the headers; the next CRLF belongs to the boundary.
+                None => body.extend_from_slice(b"\r\n\r\n"),
             }
         }
         body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
