@@ -260,8 +260,8 @@ async fn refresh(AxumState(world): AxumState<Arc<World>>) -> Json<Value> {
     Json(json!({ "organizationId": org.id }))
 }
 
-fn column_of<'s>(
-    schema: &'s mut super::schema::Schema,
+fn column_of(
+    schema: &super::schema::Schema,
     entity: &str,
     column: &str,
 ) -> Result<(usize, usize), ControlError> {
@@ -280,7 +280,7 @@ async fn delete_column(
 ) -> Result<StatusCode, ControlError> {
     let state = &world.dataverse;
     let mut schema = state.schema.write();
-    let (e, c) = column_of(&mut schema, &entity, &column)?;
+    let (e, c) = column_of(&schema, &entity, &column)?;
     let col = &schema.entities[e].columns[c];
     if col.primary_id || col.primary_name || !col.custom {
         return Err(ControlError::bad_request(format!(
@@ -311,7 +311,7 @@ async fn secure_column(
     Json(security): Json<Security>,
 ) -> Control<Value> {
     let mut schema = world.dataverse.schema.write();
-    let (e, c) = column_of(&mut schema, &entity, &column)?;
+    let (e, c) = column_of(&schema, &entity, &column)?;
     let col = &mut schema.entities[e].columns[c];
     if col.primary_id {
         return Err(ControlError::bad_request(format!(

@@ -246,6 +246,9 @@ fn relationship_json(r: &Relationship) -> Map<String, Value> {
     }
 }
 
+/// Resolves one `$expand`ed navigation property of an item.
+type Expand<'a> = dyn Fn(&str, &Map<String, Value>, &Options) -> ApiResult<Value> + 'a;
+
 /// `$select`, `$filter` and `$expand` for one collection of metadata.
 #[derive(Debug, Default)]
 struct Options {
@@ -287,7 +290,7 @@ impl Options {
         items: Vec<Map<String, Value>>,
         type_name: &str,
         known: &[&str],
-        expand: &dyn Fn(&str, &Map<String, Value>, &Options) -> ApiResult<Value>,
+        expand: &Expand<'_>,
     ) -> ApiResult<Vec<Value>> {
         for name in self.select.iter().flatten() {
             if !known.contains(&name.as_str()) {

@@ -318,11 +318,12 @@ fn money(n: f64) -> String {
     )
 }
 
-fn group_thousands(digits: &str) -> String {
+/// `1200000` → `1,200,000`, as Dataverse writes numbers for people.
+pub(crate) fn group_thousands(digits: &str) -> String {
     let (sign, digits) = digits.strip_prefix('-').map_or(("", digits), |d| ("-", d));
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
