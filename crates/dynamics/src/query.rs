@@ -2,6 +2,7 @@
 //! `Prefer: odata.maxpagesize`, following `@odata.nextLink` unchanged with the same page size
 //! (webapi/query/page-results.md). Pages come as a lazy stream.
 
+use bytes::Bytes;
 use futures_util::Stream;
 use reqwest::Method;
 use serde::Deserialize;
@@ -76,10 +77,25 @@ impl Page {
     }
 }
 
+/// The next page, already on its way while the caller works on the current one.
+struct Prefetch(tokio::task::JoinHandle<Result<Bytes, Error>>);
+
+impl Drop for Prefetch {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 enum Cursor {
     Start(Query),
-    Next(Query, Url),
+    Next(Query, Prefetch),
     Done,
+}
+
+#[derive(Deserialize)]
+struct NextOnly {
+    #[serde(rename = "@odata.nextLink")]
+    next_link: Option<String>,
 }
 
 impl Query {
@@ -181,34 +197,47 @@ impl Query {
         }
     }
 
-    async fn fetch(&self, url: Url) -> Result<(Page, Option<Url>), Error> {
-        let key = self.client.primary_key(&self.entity_set).await?;
-        let headers = self.prefer();
-        let answer = self
-            .client
+    async fn fetch(
+        client: DataverseClient,
+        url: Url,
+        headers: Vec<(&'static str, String)>,
+    ) -> Result<Bytes, Error> {
+        let answer = client
             .send(Method::GET, url, &headers, Payload::None)
             .await?;
-        let (page, next) = Page::from_json(&answer.body, Some(&key))?;
-        let next = next.map(|link| self.client.link(&link)).transpose()?;
-        Ok((page, next))
+        Ok(answer.body)
     }
 
-    /// The pages, fetched one at a time as the stream is polled.
+    /// The pages, fetched as the stream is polled. While the caller handles one page the next is
+    /// already requested, so that decoding here and serving there overlap.
     pub fn pages(self) -> impl Stream<Item = Result<Page, Error>> + Send + 'static {
         futures_util::stream::try_unfold(Cursor::Start(self), |cursor| async move {
-            let (query, url) = match cursor {
+            let (query, body) = match cursor {
                 Cursor::Done => return Ok(None),
                 Cursor::Start(query) => {
                     let url = query.first_url()?;
-                    (query, url)
+                    let body = Query::fetch(query.client.clone(), url, query.prefer()).await?;
+                    (query, body)
                 }
-                Cursor::Next(query, url) => (query, url),
+                Cursor::Next(query, mut prefetch) => {
+                    let body = (&mut prefetch.0).await.map_err(|e| {
+                        Error::InvalidInput(format!("reading the next page stopped: {e}"))
+                    })??;
+                    (query, body)
+                }
             };
-            let (page, next) = query.fetch(url).await?;
-            let cursor = match next {
-                Some(next) => Cursor::Next(query, next),
+            let next: NextOnly = wire::decode(&body, "page")?;
+            let cursor = match next.next_link {
+                Some(link) => {
+                    let url = query.client.link(&link)?;
+                    let task =
+                        tokio::spawn(Query::fetch(query.client.clone(), url, query.prefer()));
+                    Cursor::Next(query.clone(), Prefetch(task))
+                }
                 None => Cursor::Done,
             };
+            let key = query.client.primary_key(&query.entity_set).await?;
+            let (page, _) = Page::from_json(&body, Some(&key))?;
             Ok(Some((page, cursor)))
         })
     }

@@ -17,6 +17,10 @@ use crate::error::Error;
 /// # Errors
 /// [`Error::Decode`] with the path and what was wrong there.
 pub fn decode<T: DeserializeOwned>(body: &[u8], what: &str) -> Result<T, Error> {
+    // Tracking the path costs time on every element: only a body that fails is read again with it.
+    if let Ok(value) = serde_json::from_slice(body) {
+        return Ok(value);
+    }
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
         let path = e.path().to_string();

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 
+use serde_json::Value;
 use uuid::Uuid;
 
 use super::catalog::TABLES;
@@ -138,6 +139,10 @@ pub(crate) struct Access {
 #[derive(Debug, Clone)]
 pub(crate) struct Column {
     pub(crate) name: String,
+    /// The property in rows: the name, or `_<name>_value` for lookups.
+    pub(crate) property: String,
+    /// `,"<property>":`, ready to write after a previous member.
+    pub(crate) member: Vec<u8>,
     pub(crate) schema_name: String,
     pub(crate) display: String,
     pub(crate) kind: K,
@@ -301,8 +306,15 @@ impl Schema {
                         let system = SYSTEM_MANAGED.contains(&col.name);
                         let is_primary = col.name == primary_id;
                         let secured = table.logical == "contact" && col.name == "new_creditlimit";
+                        let property = if col.kind.is_lookup() {
+                            format!("_{}_value", col.name)
+                        } else {
+                            col.name.to_owned()
+                        };
                         Column {
                             name: col.name.to_owned(),
+                            member: format!(",{}:", Value::String(property.clone())).into_bytes(),
+                            property,
                             schema_name: schema_name(col.name, custom),
                             display: col.display.to_owned(),
                             kind: col.kind,

@@ -118,15 +118,6 @@ pub(crate) fn cell_val(cell: Option<&Cell>) -> Val<'_> {
     }
 }
 
-/// The property name of a column in rows: `_x_value` for lookups.
-pub(crate) fn property(column: &Column) -> String {
-    if column.kind.is_lookup() {
-        format!("_{}_value", column.name)
-    } else {
-        column.name.clone()
-    }
-}
-
 /// Finds the column a row property (`firstname`, `_parentcustomerid_value`) names.
 pub(crate) fn column_of_property<'e>(
     entity: &'e Entity,
@@ -208,8 +199,7 @@ pub(crate) fn write_row(
     row: &Row,
     view: &View,
 ) {
-    out.extend_from_slice(b"{\"@odata.etag\":");
-    write_json_str(out, &etag(row.version));
+    let _ = write!(out, "{{\"@odata.etag\":\"W/\\\"{}\\\"\"", row.version);
     for &i in &view.columns {
         let column = &entity.columns[i];
         if column.deleted {
@@ -217,7 +207,7 @@ pub(crate) fn write_row(
         }
         let hidden = view.secured && !column.readable_by_sync_user();
         let cell = if hidden { None } else { row.get(i) };
-        let name = property(column);
+        let name = &column.property;
         if view.annotations.formatted
             && let Some(text) = cell.and_then(|c| formatted(schema, store, column, c))
         {
@@ -248,18 +238,14 @@ pub(crate) fn write_row(
             out.push(b':');
             write_json_str(out, &target.logical);
         }
-        out.push(b',');
-        write_json_str(out, &name);
-        out.push(b':');
+        out.extend_from_slice(&column.member);
         match cell {
             None => out.extend_from_slice(b"null"),
             Some(Cell::Text(s)) => write_json_str(out, s),
             Some(Cell::Int(n)) => {
                 let _ = write!(out, "{n}");
             }
-            Some(Cell::Guid(g) | Cell::Ref(g, _)) => {
-                let _ = write!(out, "\"{g}\"");
-            }
+            Some(Cell::Guid(g) | Cell::Ref(g, _)) => write_guid(out, g),
             Some(other) => {
                 let _ = serde_json::to_writer(&mut *out, &cell_to_json(other));
             }
@@ -267,7 +253,16 @@ pub(crate) fn write_row(
     }
     out.push(b',');
     write_json_str(out, &entity.primary_id);
-    let _ = write!(out, ":\"{}\"}}", row.id);
+    out.push(b':');
+    write_guid(out, &row.id);
+    out.push(b'}');
+}
+
+fn write_guid(out: &mut Vec<u8>, id: &Uuid) {
+    let mut buffer = [0; uuid::fmt::Hyphenated::LENGTH];
+    out.push(b'"');
+    out.extend_from_slice(id.hyphenated().encode_lower(&mut buffer).as_bytes());
+    out.push(b'"');
 }
 
 pub(crate) fn write_json_str(out: &mut Vec<u8>, s: &str) {
