@@ -7,8 +7,8 @@ use std::time::Duration;
 use bytes::Bytes;
 use dynasync_dynamics::wire::{api_error, entity_id, token_error, token_response};
 use dynasync_dynamics::{
-    AttributeMeta, Authority, Change, ChangePage, EntityMeta, Error, Organization, Page, Record,
-    Retry, WhoAmI, read_batch_response, retry_decision,
+    AttributeMeta, Authority, BatchOutcome, Change, ChangePage, EntityMeta, Error, Organization,
+    Page, Record, Retry, WhoAmI, read_batch_response, retry_decision,
 };
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
@@ -94,7 +94,8 @@ fn answer_body(section: &str) -> String {
     body.trim_end().replace('\n', "\r\n") + "\r\n"
 }
 
-async fn batch_outcomes(section: &str) -> Vec<Result<u16, Error>> {
+/// The outcomes of a `$batch` answer; its boundary is the one its first line opens.
+async fn batch_answer(section: &str) -> Vec<BatchOutcome> {
     let body = answer_body(section);
     let boundary = body
         .lines()
@@ -106,6 +107,11 @@ async fn batch_outcomes(section: &str) -> Vec<Result<u16, Error>> {
     read_batch_response(&content_type, Bytes::from(body))
         .await
         .unwrap()
+}
+
+async fn batch_outcomes(section: &str) -> Vec<Result<u16, Error>> {
+    batch_answer(section)
+        .await
         .into_iter()
         .map(|o| o.map(|w| w.status))
         .collect()
@@ -203,19 +209,7 @@ async fn s05_a_batch_answers_each_part() {
 #[tokio::test]
 async fn s06_change_set_answers_are_flattened_in_order() {
     let doc = fixture("06-batch-with-changeset.http");
-    let body = answer_body(sections(&doc, "Response")[0]);
-    let boundary = body
-        .lines()
-        .next()
-        .unwrap()
-        .trim_start_matches("--")
-        .to_owned();
-    let outcomes = read_batch_response(
-        &format!("multipart/mixed; boundary={boundary}"),
-        Bytes::from(body),
-    )
-    .await
-    .unwrap();
+    let outcomes = batch_answer(sections(&doc, "Response")[0]).await;
     assert_eq!(outcomes.len(), 4);
     assert_eq!(
         outcomes[0].as_ref().unwrap().entity_id,

@@ -15,8 +15,9 @@ use uuid::Uuid;
 
 use super::errors::ApiError;
 use super::schema::stable_id;
-use super::write::{self, Rules};
+use super::validation::Rules;
 use super::{Ctx, actions};
+use super::{load, write};
 use crate::control::{Control, ControlError};
 use crate::world::World;
 
@@ -186,9 +187,9 @@ async fn bulk(
     Json(bulk): Json<Bulk>,
 ) -> Control<Value> {
     let ctx = acting(&world, bulk.who.as_deref())?;
-    let ids = write::insert_rows(&ctx, &set, bulk.rows).map_err(|e| match e {
-        write::InsertError::UnknownEntitySet(_) => ControlError::not_found(e.to_string()),
-        write::InsertError::Row { .. } => ControlError::bad_request(e.to_string()),
+    let ids = load::insert_rows(&ctx, &set, bulk.rows).map_err(|e| match e {
+        load::InsertError::UnknownEntitySet(_) => ControlError::not_found(e.to_string()),
+        load::InsertError::Row { .. } => ControlError::bad_request(e.to_string()),
     })?;
     Ok(Json(json!({ "ids": ids })))
 }
