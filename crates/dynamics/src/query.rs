@@ -98,6 +98,26 @@ struct NextOnly {
     next_link: Option<String>,
 }
 
+/// The page's `@odata.nextLink`, found without decoding the rows: Dataverse writes it after
+/// `value`, so the end of the body is searched first and the whole body only when it is not there.
+/// The member name cannot be matched inside a string, where its quotes would be escaped.
+fn next_link(body: &[u8]) -> Result<Option<String>, Error> {
+    const MEMBER: &[u8] = b"\"@odata.nextLink\":";
+    let tail = body.len().saturating_sub(16 * 1024);
+    let found = body[tail..]
+        .windows(MEMBER.len())
+        .rposition(|w| w == MEMBER)
+        .map(|at| tail + at)
+        .filter(|&at| at > 0 && matches!(body[at - 1], b',' | b'{' | b' ' | b'\n' | b'\r' | b'\t'));
+    if let Some(at) = found {
+        let mut value = serde_json::Deserializer::from_slice(&body[at + MEMBER.len()..]);
+        if let Ok(link) = String::deserialize(&mut value) {
+            return Ok(Some(link));
+        }
+    }
+    wire::decode::<NextOnly>(body, "page").map(|n| n.next_link)
+}
+
 impl Query {
     pub(crate) fn new(client: DataverseClient, entity_set: &str) -> Query {
         Query {
@@ -226,8 +246,7 @@ impl Query {
                     (query, body)
                 }
             };
-            let next: NextOnly = wire::decode(&body, "page")?;
-            let cursor = match next.next_link {
+            let cursor = match next_link(&body)? {
                 Some(link) => {
                     let url = query.client.link(&link)?;
                     let task =
@@ -247,5 +266,27 @@ impl DataverseClient {
     /// A query on an entity set (`contacts`, `new_event_registrations`).
     pub fn query(&self, entity_set: &str) -> Query {
         Query::new(self.clone(), entity_set)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_next_link_is_found_at_the_end_or_anywhere() {
+        let at_end = br#"{"value":[{"a":"\"@odata.nextLink\":\"fake\""}],"@odata.nextLink":"https://o/api/data/v9.2/contacts?$skiptoken=x"}"#;
+        assert_eq!(
+            next_link(at_end).unwrap().as_deref(),
+            Some("https://o/api/data/v9.2/contacts?$skiptoken=x")
+        );
+        let first = br#"{"@odata.nextLink":"https://o/n","value":[]}"#;
+        assert_eq!(next_link(first).unwrap().as_deref(), Some("https://o/n"));
+        let inside_a_string = br#"{"value":[{"a":"\"@odata.nextLink\":\"fake\""}]}"#;
+        assert_eq!(
+            next_link(inside_a_string).unwrap(),
+            None,
+            "an escaped look-alike is not the link"
+        );
     }
 }

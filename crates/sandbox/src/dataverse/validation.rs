@@ -109,7 +109,7 @@ pub(crate) fn validate(
     }
     for (name, max) in &rules.max_lengths {
         if let Some((i, _)) = e.column(name)
-            && let Some(Cell::Text(text)) = row.get(i)
+            && let Some(text) = row.get(i).and_then(Cell::as_text)
         {
             check_length(e, name, text, *max)?;
         }

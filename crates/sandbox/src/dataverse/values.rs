@@ -29,7 +29,7 @@ pub(crate) fn cell_from_json(
         ))
     };
     let cell = match column.kind {
-        K::Text(_) | K::Memo(_) => Cell::Text(value.as_str().ok_or_else(wrong)?.into()),
+        K::Text(_) | K::Memo(_) => Cell::text(value.as_str().ok_or_else(wrong)?),
         K::Integer => {
             let i = value.as_i64().ok_or_else(wrong)?;
             i32::try_from(i).map_err(|_| wrong())?;
@@ -96,7 +96,9 @@ pub(crate) fn format_time(secs: i64) -> String {
 /// A cell as JSON (lookups give their GUID: the `_x_value` form).
 pub(crate) fn cell_to_json(cell: &Cell) -> Value {
     match cell {
-        Cell::Text(s) => Value::String(s.to_string()),
+        Cell::Short { .. } | Cell::Text(_) => {
+            Value::String(cell.as_text().unwrap_or_default().to_owned())
+        }
         Cell::Int(i) => Value::from(*i),
         Cell::Num(n) => Value::from(*n),
         Cell::Bool(b) => Value::Bool(*b),
@@ -109,7 +111,9 @@ pub(crate) fn cell_to_json(cell: &Cell) -> Value {
 pub(crate) fn cell_val(cell: Option<&Cell>) -> Val<'_> {
     match cell {
         None => Val::Null,
-        Some(Cell::Text(s)) => Val::Str(std::borrow::Cow::Borrowed(s)),
+        Some(text @ (Cell::Short { .. } | Cell::Text(_))) => Val::Str(std::borrow::Cow::Borrowed(
+            text.as_text().unwrap_or_default(),
+        )),
         Some(Cell::Int(i)) => Val::Int(*i),
         Some(Cell::Num(n)) => Val::Num(*n),
         Some(Cell::Bool(b)) => Val::Bool(*b),
@@ -241,7 +245,9 @@ pub(crate) fn write_row(
         out.extend_from_slice(&column.member);
         match cell {
             None => out.extend_from_slice(b"null"),
-            Some(Cell::Text(s)) => write_json_str(out, s),
+            Some(text @ (Cell::Short { .. } | Cell::Text(_))) => {
+                write_json_str(out, text.as_text().unwrap_or_default());
+            }
             Some(Cell::Int(n)) => {
                 let _ = write!(out, "{n}");
             }
@@ -290,10 +296,11 @@ fn formatted(schema: &Schema, store: &Store, column: &Column, cell: &Cell) -> Op
         (_, Cell::Ref(id, target)) => {
             let entity = schema.entities.get(usize::from(*target))?;
             let (name, _) = entity.column(&entity.primary_name)?;
-            match store.row(usize::from(*target), *id)?.get(name)? {
-                Cell::Text(s) => Some(s.to_string()),
-                _ => None,
-            }
+            store
+                .row(usize::from(*target), *id)?
+                .get(name)?
+                .as_text()
+                .map(str::to_owned)
         }
         (K::Money, Cell::Num(n)) => Some(money(*n)),
         (K::Integer | K::BigInt, Cell::Int(n)) => Some(group_thousands(&n.to_string())),

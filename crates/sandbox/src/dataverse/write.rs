@@ -86,7 +86,10 @@ pub(crate) fn apply(
         }
         check_access(ctx, e, i, mode)?;
         let cell = cell_from_json(e, column, value)?;
-        if let (Some(Cell::Text(text)), Some(max)) = (&cell, column.kind.max_length()) {
+        if let (Some(text), Some(max)) = (
+            cell.as_ref().and_then(Cell::as_text),
+            column.kind.max_length(),
+        ) {
             check_length(e, &column.name, text, max)?;
         }
         row.set(i, cell);
@@ -245,12 +248,14 @@ pub(crate) fn stamp(
     if let Some((full, _)) = e.column("fullname")
         && let (Some((first, _)), Some((last, _))) = (e.column("firstname"), e.column("lastname"))
     {
-        let text = |i| match row.get(i) {
-            Some(Cell::Text(t)) => t.to_string(),
-            _ => String::new(),
+        let text = |i| {
+            row.get(i)
+                .and_then(Cell::as_text)
+                .unwrap_or_default()
+                .to_owned()
         };
         let name = format!("{} {}", text(first), text(last)).trim().to_owned();
-        row.set(full, (!name.is_empty()).then(|| Cell::Text(name.into())));
+        row.set(full, (!name.is_empty()).then(|| Cell::text(&name)));
     }
     Ok(())
 }
