@@ -187,10 +187,11 @@ async fn bulk(
     Json(bulk): Json<Bulk>,
 ) -> Control<Value> {
     let ctx = acting(&world, bulk.who.as_deref())?;
-    let ids = load::insert_rows(&ctx, &set, bulk.rows).map_err(|e| match e {
-        load::InsertError::UnknownEntitySet(_) => ControlError::not_found(e.to_string()),
-        load::InsertError::Row { .. } => ControlError::bad_request(e.to_string()),
-    })?;
+    let ids =
+        load::insert_rows(&world, Some(ctx.caller), &set, bulk.rows).map_err(|e| match e {
+            load::InsertError::UnknownEntitySet(_) => ControlError::not_found(e.to_string()),
+            load::InsertError::Row { .. } => ControlError::bad_request(e.to_string()),
+        })?;
     Ok(Json(json!({ "ids": ids })))
 }
 

@@ -8,6 +8,7 @@ use super::errors::ApiError;
 use super::store::{Cell, Row};
 use super::values::cell_from_json;
 use super::write::{Mode, apply, stamp};
+use crate::world::World;
 
 /// Why rows could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -22,13 +23,22 @@ pub enum InsertError {
 /// checks as the Web API, but no validation rules, no field security and no API limits, and one
 /// lock for the whole load. Each row is a JSON object keyed like a Web API body (lookups as
 /// `<navigation>@odata.bind`); unlike the API it may also set `createdon` and `modifiedon`, to
-/// make history. Rows are created by the context's caller.
+/// make history. Rows are created by `creator`, a systemuserid (the first named person when
+/// `None`). Answers the new ids in row order.
 pub(crate) fn insert_rows(
-    ctx: &Ctx<'_>,
+    world: &World,
+    creator: Option<Uuid>,
     entity_set: &str,
     rows: impl IntoIterator<Item = Map<String, Value>>,
 ) -> Result<Vec<Uuid>, InsertError> {
-    let state = ctx.state();
+    let state = &world.dataverse;
+    let ctx = Ctx {
+        world,
+        caller: creator.unwrap_or(state.directory.people[0].systemuserid),
+        secured: false,
+        base: format!("{}/api/data/v9.2/", world.info.dataverse.org_url),
+    };
+    let ctx = &ctx;
     let schema = state.schema.read();
     let mut store = state.store.write();
     let (entity, e) = schema

@@ -14,7 +14,8 @@ mod control;
 mod definitions;
 mod errors;
 mod filter;
-mod load;
+/// In-process loading of rows (`load::insert_rows`), for the seeded data generator.
+pub(crate) mod load;
 mod metadata;
 mod paging;
 mod people;
@@ -497,14 +498,7 @@ impl crate::Sandbox {
         entity_set: &str,
         rows: impl IntoIterator<Item = Map<String, Value>>,
     ) -> Result<Vec<Uuid>, InsertError> {
-        let world = &self.world;
-        let ctx = Ctx {
-            world,
-            caller: world.dataverse.directory.people[0].systemuserid,
-            secured: false,
-            base: format!("{}/api/data/v9.2/", world.info.dataverse.org_url),
-        };
-        load::insert_rows(&ctx, entity_set, rows)
+        load::insert_rows(&self.world, None, entity_set, rows)
     }
 }
 
