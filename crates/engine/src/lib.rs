@@ -11,5 +11,8 @@ pub mod mapping;
 pub mod model;
 pub mod plan;
 pub mod rules;
+pub mod schedule;
+pub mod setup;
+pub mod status;
 pub mod store;
 pub mod value;

@@ -3,6 +3,7 @@
 //! and Marketo lookups come in as inputs, so every rule is tested with tables and properties.
 
 pub mod merge;
+pub mod objects;
 pub mod people;
 mod record;
 
