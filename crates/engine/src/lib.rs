@@ -7,6 +7,9 @@
 //! plus Quick Sync), and the SQLite store with its migrations and journal.
 
 pub mod config;
+mod engine;
+pub mod error;
+pub mod lock;
 pub mod mapping;
 pub mod model;
 pub mod plan;
@@ -16,3 +19,6 @@ pub mod setup;
 pub mod status;
 pub mod store;
 pub mod value;
+
+pub use engine::{Engine, database_path, default_data_dir};
+pub use error::EngineError;

@@ -2,9 +2,10 @@
 //! value X?" has an answer per field (R-numbers from the specification).
 
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 /// The rule behind a decision.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub enum Rule {
     /// The first sync copies every record from Dynamics (R3).

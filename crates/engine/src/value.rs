@@ -12,21 +12,22 @@ use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
+use ts_rs::TS;
 use uuid::Uuid;
 
 /// A field value, independent of the API it came from.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(tag = "t", content = "v", rename_all = "camelCase")]
 pub enum Value {
     Null,
     Text(String),
     Int(i64),
     /// Money, decimals and floats, normalised (`12.50` and `12.5` are the same value).
-    Decimal(Decimal),
+    Decimal(#[ts(type = "string")] Decimal),
     Bool(bool),
     /// An instant, to the second (both APIs keep seconds).
     DateTime(DateTime<Utc>),
-    Date(NaiveDate),
+    Date(#[ts(type = "string")] NaiveDate),
     /// An option-set code (Dynamics' value; Marketo carries its label).
     Choice(i32),
     /// The id of the record a lookup points to.
