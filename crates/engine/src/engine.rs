@@ -29,6 +29,32 @@ pub fn database_path(data_dir: &Path) -> PathBuf {
     data_dir.join("dynasync.db")
 }
 
+/// What is known of an installation without running it: for `dynasync status` and the dashboard.
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Overview {
+    pub configured: bool,
+    pub sandbox: bool,
+    pub dynamics_url: Option<String>,
+    pub marketo_url: Option<String>,
+    pub first_sync_done: bool,
+    /// The process syncing this data right now, if any.
+    pub syncing_process: Option<String>,
+    pub recent_runs: Vec<Run>,
+    pub open_errors: u64,
+    /// Changes pulled and not yet applied, per side and entity.
+    pub backlog: Vec<Backlog>,
+}
+
+/// Pending changes of one side and entity.
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Backlog {
+    pub side: crate::model::Side,
+    pub entity: String,
+    pub pending: u64,
+}
+
 /// A Dynasync installation: its data directory, its secrets and its sync.
 #[derive(Debug, Clone)]
 pub struct Engine {
@@ -90,6 +116,40 @@ impl Engine {
     ) -> Result<T, EngineError> {
         let store = Arc::clone(&self.inner.store);
         Ok(tokio::task::spawn_blocking(move || f(&store)).await??)
+    }
+
+    /// What the store knows, and who is syncing.
+    pub async fn overview(&self) -> Result<Overview, EngineError> {
+        let holder = crate::lock::holder(&self.inner.data_dir);
+        self.db(move |s| {
+            s.read(|c| {
+                let saved = store::connection::get(c)?;
+                let open_errors: i64 = c.query_row(
+                    "SELECT COUNT(*) FROM record_error WHERE resolved_at IS NULL",
+                    [],
+                    |r| r.get(0),
+                )?;
+                Ok(Overview {
+                    configured: saved.is_some(),
+                    sandbox: saved.as_ref().is_some_and(|s| s.sandbox),
+                    dynamics_url: saved.as_ref().map(|s| s.dynamics.org_url.clone()),
+                    marketo_url: saved.as_ref().map(|s| s.marketo.rest_url.clone()),
+                    first_sync_done: store::runs::first_sync_done(c)?,
+                    syncing_process: holder,
+                    recent_runs: store::runs::recent(c, 10)?,
+                    open_errors: open_errors as u64,
+                    backlog: store::inbox::backlog(c)?
+                        .into_iter()
+                        .map(|(side, entity, pending)| Backlog {
+                            side,
+                            entity,
+                            pending,
+                        })
+                        .collect(),
+                })
+            })
+        })
+        .await
     }
 
     /// The latest runs, newest first.

@@ -20,5 +20,5 @@ pub mod status;
 pub mod store;
 pub mod value;
 
-pub use engine::{Engine, database_path, default_data_dir};
+pub use engine::{Backlog, Engine, Overview, database_path, default_data_dir};
 pub use error::EngineError;

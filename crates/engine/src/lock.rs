@@ -64,6 +64,24 @@ impl DataDirLock {
     }
 }
 
+/// Who holds the data directory's lock right now, if anyone (without taking it).
+pub fn holder(dir: &Path) -> Option<String> {
+    let path = dir.join("dynasync.lock");
+    let mut file = OpenOptions::new().read(true).open(&path).ok()?;
+    match file.try_lock_shared() {
+        Ok(()) => None,
+        Err(_) => {
+            let mut holder = String::new();
+            let _ = file.read_to_string(&mut holder);
+            Some(if holder.trim().is_empty() {
+                "another Dynasync process".into()
+            } else {
+                holder.trim().to_owned()
+            })
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -80,7 +98,14 @@ mod tests {
             "{refused}"
         );
         assert!(refused.to_string().contains("stop it first"), "{refused}");
+        assert_eq!(
+            holder(dir.path())
+                .as_deref()
+                .map(|h| h.starts_with("the Dynasync desktop app")),
+            Some(true)
+        );
         drop(first);
+        assert_eq!(holder(dir.path()), None);
         DataDirLock::acquire(dir.path(), "dynasync sync").expect("free once the holder lets go");
     }
 }
