@@ -27,7 +27,6 @@ impl ControlError {
         ControlError(StatusCode::BAD_REQUEST, message.into())
     }
 
-    #[expect(dead_code, reason = "for the emulators")]
     pub(crate) fn not_found(message: impl Into<String>) -> ControlError {
         ControlError(StatusCode::NOT_FOUND, message.into())
     }

@@ -123,7 +123,6 @@ impl Faults {
     }
 
     /// Takes one request out of the service's storm, if one is blowing.
-    #[cfg_attr(not(test), expect(dead_code, reason = "for the emulators"))]
     pub(crate) fn take_storm(&self, service: Service) -> Option<Storm> {
         let mut config = self.config.lock();
         let slot = &mut config.service(service).storm;

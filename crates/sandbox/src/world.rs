@@ -21,7 +21,6 @@ pub(crate) struct World {
     pub(crate) entra: entra::State,
     #[expect(dead_code, reason = "for the emulators")]
     pub(crate) dataverse: dataverse::State,
-    #[expect(dead_code, reason = "for the emulators")]
     pub(crate) marketo: marketo::State,
 }
 
