@@ -68,6 +68,7 @@ impl Metrics {
     }
 
     /// Requests of `service` being answered right now (including the caller's own).
+    #[expect(dead_code, reason = "for the emulators")]
     pub(crate) fn in_flight(&self, service: Service) -> u32 {
         self.in_flight[service.index()].load(Ordering::SeqCst)
     }

@@ -24,11 +24,13 @@ mod schema;
 mod values;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use axum::Router;
 use axum::extract::{Request, State as Shared};
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
 use axum::http::{Method, StatusCode};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use parking_lot::RwLock;
 use serde_json::{Value, json};
@@ -86,6 +88,8 @@ pub(crate) struct State {
     client_id: String,
     client_secret: String,
     tokens: identity::Tokens,
+    /// REST calls arrived and not yet answered (Identity calls are not limited).
+    in_flight: AtomicU32,
     pub(crate) quota: quota::Quota,
     pub(crate) db: RwLock<Db>,
 }
@@ -96,6 +100,7 @@ impl State {
             client_id: info.marketo.client_id.to_string(),
             client_secret: info.marketo.client_secret.clone(),
             tokens: identity::Tokens::default(),
+            in_flight: AtomicU32::new(0),
             quota: quota::Quota::default(),
             db: RwLock::new(Db::new()),
         }
@@ -107,13 +112,37 @@ pub(crate) fn router(world: Arc<World>) -> Router {
     let routes = Router::new().fallback(serve).with_state(world.clone());
     with_network(
         routes,
-        world,
+        world.clone(),
         ServiceSpec {
             service: Service::Marketo,
             endpoint: routes::endpoint,
             server_error,
         },
     )
+    .layer(axum::middleware::from_fn_with_state(world, arrive))
+}
+
+/// How many REST calls were in flight when a call arrived, itself included.
+#[derive(Debug, Clone, Copy)]
+struct Arrival(u32);
+
+/// Counts a REST call in flight from its arrival (before any injected latency) to its answer:
+/// the concurrency limit refuses a call that finds ten already being processed.
+async fn arrive(Shared(world): Shared<Arc<World>>, mut request: Request, next: Next) -> Response {
+    if request.uri().path().starts_with("/identity/") {
+        return next.run(request).await;
+    }
+    struct Leave<'a>(&'a AtomicU32);
+    impl Drop for Leave<'_> {
+        fn drop(&mut self) {
+            self.0.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+    let counter = &world.marketo.in_flight;
+    let count = counter.fetch_add(1, Ordering::SeqCst) + 1;
+    let _leave = Leave(counter);
+    request.extensions_mut().insert(Arrival(count));
+    next.run(request).await
 }
 
 /// An injected 5xx: the gateway's bare status, as Marketo's edge answers when the API behind it
@@ -207,7 +236,15 @@ async fn serve(Shared(world): Shared<Arc<World>>, request: Request) -> Response 
         now,
         actor: Actor::Api,
     };
-    let answer = answer(&ctx, &call, verb, token.as_deref(), &limits.marketo);
+    let in_flight = parts.extensions.get::<Arrival>().map_or(1, |a| a.0);
+    let answer = answer(
+        &ctx,
+        &call,
+        verb,
+        token.as_deref(),
+        &limits.marketo,
+        in_flight,
+    );
     let error = answer.as_ref().err().map(|e| e.code);
     state.quota.record(now, API_USER, error);
     api::json_response(&answer.unwrap_or_else(|e| e.body()))
@@ -219,13 +256,13 @@ fn answer(
     verb: Option<Verb>,
     token: Option<&str>,
     limits: &crate::limits::MarketoLimits,
+    in_flight: u32,
 ) -> Result<Value, ApiError> {
     ctx.state.tokens.check(token, ctx.now)?;
     let found = routes::find(verb, &call.path);
     if let routes::Found::WrongMethod = found {
         return Err(ApiError::new(605, "HTTP Method not supported"));
     }
-    let in_flight = ctx.world.metrics.in_flight(Service::Marketo);
     ctx.state.quota.admit(ctx, limits, in_flight)?;
     match found {
         routes::Found::Route(route, captures) => (route.handler)(ctx, call, &captures),

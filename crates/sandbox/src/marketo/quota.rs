@@ -73,7 +73,7 @@ pub(crate) fn concurrency_error() -> ApiError {
 
 impl Quota {
     /// Admits a call or refuses it with the limit it would break. `in_flight` counts the calls
-    /// being answered, this one included. A fault-injected storm refuses first.
+    /// in flight when this one arrived, itself included. A fault-injected storm refuses first.
     pub(crate) fn admit(
         &self,
         ctx: &Ctx<'_>,
