@@ -332,16 +332,18 @@ async fn a_custom_activity_type_must_be_approved_before_activities_of_it_are_add
         "a draft type takes no activities"
     );
     let approved = m
-        .post(
+        .post_query(
             "/v1/activities/external/type/dynasyncSyncError/approve.json",
-            json!({}),
+            &[],
+            None,
         )
         .await;
     assert_eq!(ok(&approved)[0]["status"], "approved");
     let again = m
-        .post(
+        .post_query(
             "/v1/activities/external/type/dynasyncSyncError/approve.json",
-            json!({}),
+            &[],
+            None,
         )
         .await;
     assert_eq!(

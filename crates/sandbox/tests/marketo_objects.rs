@@ -365,7 +365,7 @@ async fn a_custom_object_type_is_a_draft_until_approved_and_needs_a_dedupe_field
         "a never-approved draft has no id field yet (the docs' example)"
     );
     let refused = m
-        .post("/v1/customobjects/schema/course/approve.json", json!({}))
+        .post_query("/v1/customobjects/schema/course/approve.json", &[], None)
         .await;
     assert_eq!(
         error_code(&refused),
@@ -381,7 +381,7 @@ async fn a_custom_object_type_is_a_draft_until_approved_and_needs_a_dedupe_field
     assert_eq!(error_code(&early), "1013", "records need an approved type");
     car_type(&m).await;
     ok(&m
-        .post("/v1/customobjects/schema/car/approve.json", json!({}))
+        .post_query("/v1/customobjects/schema/car/approve.json", &[], None)
         .await);
     let approved = m
         .get("/v1/customobjects/schema/car/describe.json", &[])
@@ -419,7 +419,7 @@ async fn a_custom_object_type_is_a_draft_until_approved_and_needs_a_dedupe_field
 async fn custom_object_records_link_to_existing_leads_and_are_queried_and_deleted() {
     let m = Marketo::start().await;
     car_type(&m).await;
-    m.post("/v1/customobjects/schema/car/approve.json", json!({}))
+    m.post_query("/v1/customobjects/schema/car/approve.json", &[], None)
         .await;
     let lead = m.create_leads(vec![json!({"email": "owner@x.com"})]).await[0];
     let synced = m

@@ -44,6 +44,15 @@ use crm::Crm;
 
 pub(crate) use control::control_routes;
 
+/// The REST operations the Marketo emulator answers, as `(method, path)` with the path in the
+/// Swagger's template form (`/rest/v1/lead/{id}.json`): what a conformance check walks.
+pub fn rest_routes() -> Vec<(&'static str, &'static str)> {
+    routes::ROUTES
+        .iter()
+        .map(|r| (r.verb.name(), r.pattern))
+        .collect()
+}
+
 /// The API-only user the LaunchPoint service belongs to: the token's `scope` and the user usage
 /// statistics count calls under.
 const API_USER: &str = "dynasync-api@sandbox.invalid";
