@@ -33,6 +33,7 @@ pub use info::{
     AppCredentials, DataverseInfo, EntraInfo, MarketoInfo, RopcCredentials, SandboxInfo,
 };
 pub use limits::{DataverseLimits, Limits, MarketoLimits, TokenLifetimes};
+pub use marketo::rest_routes as marketo_rest_routes;
 pub use metrics::{Bucket, EndpointMetrics, Service, ServiceMetrics};
 
 use world::World;

@@ -19,7 +19,6 @@ pub(crate) struct World {
     pub(crate) metrics: Metrics,
     pub(crate) entra: entra::State,
     pub(crate) dataverse: dataverse::State,
-    #[expect(dead_code, reason = "for the emulators")]
     pub(crate) marketo: marketo::State,
 }
 

@@ -1,0 +1,619 @@
+//! Activities: paging tokens, lead changes, deleted leads, activity pages, activity types, and
+//! custom activity types and activities (`activities.md`, `paging-tokens.md`).
+//!
+//! A [`PagingToken`] is an opaque, durable cursor: store the `next` token of the last page read
+//! and a later read resumes exactly where that page stopped.
+
+use std::fmt;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::batch::MAX_RECORDS;
+use crate::client::Request;
+use crate::records::{RecordOutcome, WireOutcome, outcomes};
+use crate::{Error, MarketoClient};
+
+pub(crate) const NEW_LEAD: i64 = 12;
+pub(crate) const CHANGE_DATA_VALUE: i64 = 13;
+
+/// Parses the datetimes Marketo prints: `2023-01-16T23:32:19Z`, `...-08:00` and `...+0000`.
+pub(crate) fn parse_datetime(text: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(text)
+        .or_else(|_| DateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f%z"))
+        .ok()
+        .map(|d| d.with_timezone(&Utc))
+}
+
+fn datetime(text: &str, path: &str) -> Result<DateTime<Utc>, Error> {
+    parse_datetime(text).ok_or_else(|| Error::Decode {
+        path: path.to_owned(),
+        message: format!("'{text}' is not an ISO 8601 datetime"),
+    })
+}
+
+/// An opaque position in the activity log. Durable: store [`PagingToken::as_str`] and rebuild it
+/// with `From<String>`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct PagingToken(String);
+
+impl PagingToken {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for PagingToken {
+    fn from(token: String) -> PagingToken {
+        PagingToken(token)
+    }
+}
+
+impl fmt::Display for PagingToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// An activity attribute; values are strings or numbers (`"Lead ID": 775`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Attribute {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_name: Option<String>,
+    #[serde(default)]
+    pub value: Value,
+}
+
+/// The kind of a lead change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActivityKind {
+    /// 12: the person was created.
+    NewLead,
+    /// 13: a field changed.
+    ChangeDataValue,
+    Other(i64),
+}
+
+impl From<i64> for ActivityKind {
+    fn from(id: i64) -> ActivityKind {
+        match id {
+            NEW_LEAD => ActivityKind::NewLead,
+            CHANGE_DATA_VALUE => ActivityKind::ChangeDataValue,
+            other => ActivityKind::Other(other),
+        }
+    }
+}
+
+/// One field's change, values as text (`null` when the field was or became empty).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldChange {
+    pub id: Option<i64>,
+    pub name: String,
+    pub old_value: Option<String>,
+    pub new_value: Option<String>,
+}
+
+/// A New Lead or Change Data Value activity.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LeadChange {
+    pub activity_id: i64,
+    pub marketo_guid: String,
+    pub lead_id: i64,
+    pub at: DateTime<Utc>,
+    pub activity_type: ActivityKind,
+    pub fields: Vec<FieldChange>,
+    /// `Reason`, `Source`, `Lead ID`, ...
+    pub attributes: Vec<Attribute>,
+}
+
+impl LeadChange {
+    /// An attribute's value as text.
+    pub fn attribute(&self, name: &str) -> Option<String> {
+        attribute_text(&self.attributes, name)
+    }
+}
+
+fn attribute_text(attributes: &[Attribute], name: &str) -> Option<String> {
+    attributes.iter().find(|a| a.name == name).map(|a| match &a.value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    })
+}
+
+fn text(value: Option<Value>) -> Option<String> {
+    match value? {
+        Value::Null => None,
+        Value::String(s) => Some(s),
+        other => Some(other.to_string()),
+    }
+}
+
+/// An activity item as every activity endpoint returns it (a superset of their members).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct WireActivity {
+    id: Option<i64>,
+    #[serde(rename = "marketoGUID")]
+    marketo_guid: Option<String>,
+    lead_id: i64,
+    activity_date: String,
+    activity_type_id: i64,
+    #[serde(default)]
+    primary_attribute_value_id: Option<i64>,
+    #[serde(default)]
+    primary_attribute_value: Option<Value>,
+    #[serde(default)]
+    fields: Vec<WireField>,
+    #[serde(default)]
+    attributes: Vec<Attribute>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct WireField {
+    id: Option<i64>,
+    name: String,
+    #[serde(default)]
+    new_value: Option<Value>,
+    #[serde(default)]
+    old_value: Option<Value>,
+}
+
+impl WireActivity {
+    /// The id and GUID; `marketoGUID` is replacing the integer `id` (`activities.md`).
+    fn ids(&self) -> (i64, String) {
+        let guid = self
+            .marketo_guid
+            .clone()
+            .or_else(|| self.id.map(|i| i.to_string()))
+            .unwrap_or_default();
+        (self.id.or_else(|| guid.parse().ok()).unwrap_or_default(), guid)
+    }
+}
+
+/// An activity as `activities.json` returns it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Activity {
+    pub activity_id: i64,
+    pub marketo_guid: String,
+    pub lead_id: i64,
+    pub at: DateTime<Utc>,
+    pub activity_type_id: i64,
+    pub primary_attribute_value_id: Option<i64>,
+    pub primary_attribute_value: Option<String>,
+    pub attributes: Vec<Attribute>,
+}
+
+impl Activity {
+    pub fn attribute(&self, name: &str) -> Option<String> {
+        attribute_text(&self.attributes, name)
+    }
+}
+
+/// A person deleted from Marketo (Delete Lead, 37).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeletedLead {
+    pub activity_id: i64,
+    pub marketo_guid: String,
+    pub lead_id: i64,
+    pub at: DateTime<Utc>,
+    /// The person's name when deleted.
+    pub name: Option<String>,
+}
+
+/// One page of a paged activity read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// Where the next read starts; always given, store it to resume.
+    pub next: PagingToken,
+    /// Whether more activities follow now (a page may be short even then).
+    pub more: bool,
+}
+
+/// A page of lead changes.
+pub type LeadChangesPage = Page<LeadChange>;
+/// A page of deleted leads.
+pub type DeletedLeadsPage = Page<DeletedLead>;
+/// A page of activities.
+pub type ActivitiesPage = Page<Activity>;
+
+impl<T> Page<T> {
+    /// The items (lead changes, deleted leads, activities).
+    pub fn items(&self) -> &[T] {
+        &self.items
+    }
+}
+
+impl LeadChangesPage {
+    pub fn changes(&self) -> &[LeadChange] {
+        &self.items
+    }
+}
+
+/// An attribute of an activity type.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AttributeType {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_name: Option<String>,
+    pub data_type: String,
+}
+
+/// An activity type (`types.json`); ids vary by subscription.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ActivityType {
+    pub id: i64,
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub api_name: Option<String>,
+    #[serde(default)]
+    pub primary_attribute: Option<AttributeType>,
+    #[serde(default)]
+    pub attributes: Vec<AttributeType>,
+}
+
+/// An attribute of a custom activity type.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CustomAttribute {
+    pub api_name: String,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// string, boolean, integer, float, link, email, currency, date, datetime, phone or text.
+    #[serde(default = "string_type")]
+    pub data_type: String,
+}
+
+fn string_type() -> String {
+    "string".to_owned()
+}
+
+impl CustomAttribute {
+    pub fn new(api_name: &str, name: &str, data_type: &str) -> CustomAttribute {
+        CustomAttribute {
+            api_name: api_name.to_owned(),
+            name: name.to_owned(),
+            description: None,
+            data_type: data_type.to_owned(),
+        }
+    }
+}
+
+/// A custom activity type as the custom-activity endpoints return it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CustomActivityType {
+    /// The activity type id, once Marketo has given one.
+    #[serde(default)]
+    pub id: Option<i64>,
+    pub api_name: String,
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub trigger_name: Option<String>,
+    #[serde(default)]
+    pub filter_name: Option<String>,
+    /// draft, approved or "approved with draft".
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub primary_attribute: Option<CustomAttribute>,
+    #[serde(default)]
+    pub attributes: Vec<CustomAttribute>,
+}
+
+/// A custom activity type to create.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewActivityType {
+    pub api_name: String,
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    pub trigger_name: String,
+    pub filter_name: String,
+    pub primary_attribute: CustomAttribute,
+    #[serde(skip)]
+    pub attributes: Vec<CustomAttribute>,
+}
+
+/// A custom activity to add to a person's activity log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CustomActivity {
+    pub lead_id: i64,
+    pub activity_date: DateTime<Utc>,
+    pub activity_type_id: i64,
+    pub primary_attribute_value: String,
+    /// Secondary attributes by API name.
+    pub attributes: Vec<(String, Value)>,
+}
+
+impl Serialize for CustomActivity {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        json!({
+            "leadId": self.lead_id,
+            "activityDate": self.activity_date.to_rfc3339_opts(SecondsFormat::Secs, true),
+            "activityTypeId": self.activity_type_id,
+            "primaryAttributeValue": self.primary_attribute_value,
+            "attributes": self.attributes.iter()
+                .map(|(api_name, value)| json!({ "apiName": api_name, "value": value }))
+                .collect::<Vec<_>>(),
+        })
+        .serialize(serializer)
+    }
+}
+
+fn page<T>(
+    envelope: crate::envelope::Envelope<WireActivity>,
+    convert: impl Fn(usize, WireActivity) -> Result<T, Error>,
+) -> Result<Page<T>, Error> {
+    let next = envelope.next_page_token.ok_or_else(|| Error::Decode {
+        path: "nextPageToken".into(),
+        message: "activity pages always carry a nextPageToken".into(),
+    })?;
+    let items = envelope
+        .result
+        .into_iter()
+        .enumerate()
+        .map(|(i, a)| convert(i, a))
+        .collect::<Result<_, _>>()?;
+    Ok(Page {
+        items,
+        next: PagingToken(next),
+        more: envelope.more_result,
+    })
+}
+
+fn lead_change(i: usize, a: WireActivity) -> Result<LeadChange, Error> {
+    let (activity_id, marketo_guid) = a.ids();
+    Ok(LeadChange {
+        activity_id,
+        marketo_guid,
+        lead_id: a.lead_id,
+        at: datetime(&a.activity_date, &format!("result[{i}].activityDate"))?,
+        activity_type: a.activity_type_id.into(),
+        fields: a
+            .fields
+            .into_iter()
+            .map(|f| FieldChange {
+                id: f.id,
+                name: f.name,
+                old_value: text(f.old_value),
+                new_value: text(f.new_value),
+            })
+            .collect(),
+        attributes: a.attributes,
+    })
+}
+
+fn activity(i: usize, a: WireActivity) -> Result<Activity, Error> {
+    let (activity_id, marketo_guid) = a.ids();
+    Ok(Activity {
+        activity_id,
+        marketo_guid,
+        lead_id: a.lead_id,
+        at: datetime(&a.activity_date, &format!("result[{i}].activityDate"))?,
+        activity_type_id: a.activity_type_id,
+        primary_attribute_value_id: a.primary_attribute_value_id,
+        primary_attribute_value: text(a.primary_attribute_value),
+        attributes: a.attributes,
+    })
+}
+
+fn deleted_lead(i: usize, a: WireActivity) -> Result<DeletedLead, Error> {
+    let (activity_id, marketo_guid) = a.ids();
+    Ok(DeletedLead {
+        activity_id,
+        marketo_guid,
+        lead_id: a.lead_id,
+        at: datetime(&a.activity_date, &format!("result[{i}].activityDate"))?,
+        name: text(a.primary_attribute_value),
+    })
+}
+
+/// Decodes a page of lead changes from a response body (the sample fixtures use this).
+///
+/// # Errors
+/// A response-level error, or a body that is not a lead-changes page.
+pub fn parse_lead_changes(body: &[u8]) -> Result<LeadChangesPage, Error> {
+    page(crate::envelope::parse(body)?, lead_change)
+}
+
+/// Decodes a page of activities from a response body.
+///
+/// # Errors
+/// A response-level error, or a body that is not an activities page.
+pub fn parse_activities(body: &[u8]) -> Result<ActivitiesPage, Error> {
+    page(crate::envelope::parse(body)?, activity)
+}
+
+/// Decodes a page of deleted leads from a response body.
+///
+/// # Errors
+/// A response-level error, or a body that is not a deleted-leads page.
+pub fn parse_deleted_leads(body: &[u8]) -> Result<DeletedLeadsPage, Error> {
+    page(crate::envelope::parse(body)?, deleted_lead)
+}
+
+impl MarketoClient {
+    /// A token for the activities logged from `since` on (`activities/pagingtoken.json`).
+    ///
+    /// # Errors
+    /// Any response-level error.
+    pub async fn paging_token(&self, since: DateTime<Utc>) -> Result<PagingToken, Error> {
+        let request = Request::get("/v1/activities/pagingtoken.json")
+            .param("sinceDatetime", since.to_rfc3339_opts(SecondsFormat::Secs, true));
+        let envelope = self.call::<Value>(request).await?;
+        envelope.next_page_token.map(PagingToken).ok_or_else(|| Error::Decode {
+            path: "nextPageToken".into(),
+            message: "Get Paging Token returned no token".into(),
+        })
+    }
+
+    /// One page (up to 300) of New Lead activities and Change Data Value activities of `fields`
+    /// after `token` (`activities/leadchanges.json`).
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] without fields; any response-level error (1006 for an unknown field).
+    pub async fn lead_changes(&self, token: &PagingToken, fields: &[&str]) -> Result<LeadChangesPage, Error> {
+        if fields.is_empty() {
+            return Err(Error::Invalid("lead changes are read for named fields".into()));
+        }
+        let request = Request::get("/v1/activities/leadchanges.json")
+            .param("nextPageToken", token.as_str())
+            .param("fields", fields.join(","))
+            .param("batchSize", MAX_RECORDS);
+        page(self.call(request).await?, lead_change)
+    }
+
+    /// Every lead change after `token` up to now, and the token to resume from later.
+    ///
+    /// # Errors
+    /// As [`MarketoClient::lead_changes`].
+    pub async fn all_lead_changes(
+        &self,
+        token: &PagingToken,
+        fields: &[&str],
+    ) -> Result<(Vec<LeadChange>, PagingToken), Error> {
+        let mut all = Vec::new();
+        let mut next = token.clone();
+        loop {
+            let page = self.lead_changes(&next, fields).await?;
+            all.extend(page.items);
+            next = page.next;
+            if !page.more {
+                return Ok((all, next));
+            }
+        }
+    }
+
+    /// One page of deleted persons after `token` (`activities/deletedleads.json`; deletions older
+    /// than 14 days may be pruned).
+    ///
+    /// # Errors
+    /// Any response-level error.
+    pub async fn deleted_leads(&self, token: &PagingToken) -> Result<DeletedLeadsPage, Error> {
+        let request = Request::get("/v1/activities/deletedleads.json")
+            .param("nextPageToken", token.as_str())
+            .param("batchSize", MAX_RECORDS);
+        page(self.call(request).await?, deleted_lead)
+    }
+
+    /// One page of activities of up to 10 types after `token`, optionally of up to 30 leads
+    /// (`activities.json`).
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] for no type, more than 10 types or more than 30 leads; any
+    /// response-level error.
+    pub async fn activities(
+        &self,
+        token: &PagingToken,
+        type_ids: &[i64],
+        lead_ids: &[i64],
+    ) -> Result<ActivitiesPage, Error> {
+        if type_ids.is_empty() || type_ids.len() > 10 || lead_ids.len() > 30 {
+            return Err(Error::Invalid(format!(
+                "activities are read for 1 to 10 types and at most 30 leads, not {} and {}",
+                type_ids.len(),
+                lead_ids.len()
+            )));
+        }
+        let list = |ids: &[i64]| ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+        let mut request = Request::get("/v1/activities.json")
+            .param("nextPageToken", token.as_str())
+            .param("activityTypeIds", list(type_ids))
+            .param("batchSize", MAX_RECORDS);
+        if !lead_ids.is_empty() {
+            request = request.param("leadIds", list(lead_ids));
+        }
+        page(self.call(request).await?, activity)
+    }
+
+    /// The activity types of the instance, custom ones included (`activities/types.json`).
+    ///
+    /// # Errors
+    /// Any response-level error.
+    pub async fn activity_types(&self) -> Result<Vec<ActivityType>, Error> {
+        Ok(self.call(Request::get("/v1/activities/types.json")).await?.result)
+    }
+
+    /// The custom activity types, approved or draft (`activities/external/types.json`).
+    ///
+    /// # Errors
+    /// Any response-level error.
+    pub async fn custom_activity_types(&self) -> Result<Vec<CustomActivityType>, Error> {
+        Ok(self
+            .call(Request::get("/v1/activities/external/types.json"))
+            .await?
+            .result)
+    }
+
+    /// Creates a custom activity type with its secondary attributes, as a draft: approve it with
+    /// [`MarketoClient::approve_custom_activity_type`] before adding activities of it.
+    ///
+    /// # Errors
+    /// Any response-level error (1027 past 10 types, 1028 past 20 attributes).
+    pub async fn create_custom_activity_type(&self, def: &NewActivityType) -> Result<CustomActivityType, Error> {
+        let request = Request::post("/v1/activities/external/type.json").json(def).not_idempotent();
+        let mut created = self.first::<CustomActivityType>(request).await?;
+        if !def.attributes.is_empty() {
+            let request = Request::post(format!(
+                "/v1/activities/external/type/{}/attributes/create.json",
+                def.api_name
+            ))
+            .json(&json!({ "attributes": def.attributes }))
+            .not_idempotent();
+            created = self.first(request).await?;
+        }
+        Ok(created)
+    }
+
+    /// Approves a custom activity type's draft; activities of it can be added from then on.
+    ///
+    /// # Errors
+    /// Any response-level error (709 when there is no draft).
+    pub async fn approve_custom_activity_type(&self, api_name: &str) -> Result<CustomActivityType, Error> {
+        let request = Request::post(format!("/v1/activities/external/type/{api_name}/approve.json"));
+        self.first(request).await
+    }
+
+    /// Adds custom activities to persons' activity logs, 300 a call; a skipped activity is an
+    /// outcome with its reasons (1004 for an unknown lead).
+    ///
+    /// # Errors
+    /// A response-level error of any call.
+    pub async fn add_custom_activities(&self, input: Vec<CustomActivity>) -> Result<Vec<RecordOutcome>, Error> {
+        self.write_batches(&input, MAX_RECORDS, |range, chunk| async move {
+            let request = Request::post("/v1/activities/external.json")
+                .json(&json!({ "input": chunk }))
+                .not_idempotent();
+            let wire: Vec<WireOutcome> = self.call(request).await?.result;
+            outcomes(wire, range.start, chunk.len())
+        })
+        .await
+    }
+
+    /// The first result item of a call that answers with one.
+    pub(crate) async fn first<T: serde::de::DeserializeOwned>(&self, request: Request) -> Result<T, Error> {
+        self.call::<T>(request)
+            .await?
+            .result
+            .into_iter()
+            .next()
+            .ok_or_else(|| Error::Decode {
+                path: "result".into(),
+                message: "an empty result where one item was due".into(),
+            })
+    }
+}
