@@ -192,6 +192,35 @@ fn expand_entity(schema: &Schema, logical: &str, nav: &str, options: &Options) -
     }
 }
 
+/// The properties a metadata type adds to `AttributeMetadata` (query-metadata-web-api.md).
+fn cast_properties(cast: &str) -> &'static [&'static str] {
+    match cast {
+        "StringAttributeMetadata" => &[
+            "MaxLength",
+            "Format",
+            "FormatName",
+            "ImeMode",
+            "IsLocalizable",
+            "DatabaseLength",
+        ],
+        "MemoAttributeMetadata" => &["MaxLength", "Format", "ImeMode", "IsLocalizable"],
+        "PicklistAttributeMetadata" | "MultiSelectPicklistAttributeMetadata" => {
+            &["OptionSet", "GlobalOptionSet", "DefaultFormValue"]
+        }
+        "BooleanAttributeMetadata" => &["OptionSet", "GlobalOptionSet", "DefaultValue"],
+        "StateAttributeMetadata" | "StatusAttributeMetadata" => &["OptionSet", "GlobalOptionSet"],
+        "LookupAttributeMetadata" => &["Targets", "Format"],
+        "DateTimeAttributeMetadata" => &["Format", "DateTimeBehavior", "ImeMode"],
+        "MoneyAttributeMetadata" | "DecimalAttributeMetadata" | "DoubleAttributeMetadata" => {
+            &["Precision", "MinValue", "MaxValue", "ImeMode"]
+        }
+        "IntegerAttributeMetadata" | "BigIntAttributeMetadata" => {
+            &["MinValue", "MaxValue", "Format"]
+        }
+        _ => &[],
+    }
+}
+
 fn attributes(entity: &Entity, cast: Option<&str>, options: &Options) -> ApiResult<Vec<Value>> {
     let columns: Vec<&Column> = entity
         .live_columns()
@@ -200,13 +229,12 @@ fn attributes(entity: &Entity, cast: Option<&str>, options: &Options) -> ApiResu
         .collect();
     let items: Vec<Map<String, Value>> =
         columns.iter().map(|c| attribute_json(entity, c)).collect();
-    let known: Vec<String> = match cast {
-        None => BASE.iter().map(|s| (*s).to_owned()).collect(),
-        Some(_) => items
-            .first()
-            .map(|i| i.keys().cloned().collect())
-            .unwrap_or_else(|| BASE.iter().map(|s| (*s).to_owned()).collect()),
-    };
+    // A type's properties exist whether or not any column of the table has that type.
+    let mut known: Vec<String> = BASE.iter().map(|s| (*s).to_owned()).collect();
+    if let Some(cast) = cast {
+        known.extend(cast_properties(cast).iter().map(|s| (*s).to_owned()));
+        known.extend(items.iter().flat_map(|i| i.keys().cloned()));
+    }
     let known: Vec<&str> = known.iter().map(String::as_str).collect();
     let type_name = cast.unwrap_or("AttributeMetadata");
     for (nav, _) in &options.expand {
