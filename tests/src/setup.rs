@@ -98,3 +98,19 @@ pub fn marketo_client(info: &SandboxInfo) -> dynasync_marketo::MarketoClient {
     .build()
     .unwrap()
 }
+
+/// A Dataverse client signed in as the sandbox's sync user (its app registration).
+pub fn dynamics_client(info: &SandboxInfo) -> dynasync_dynamics::DataverseClient {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    dynasync_dynamics::DataverseClient::builder(
+        info.dataverse.org_url.parse().unwrap(),
+        dynasync_dynamics::Auth::ClientCredentials {
+            authority_host: info.entra.authority_host.parse().unwrap(),
+            tenant: info.entra.tenant_id.to_string(),
+            client_id: info.app.client_id.to_string(),
+            client_secret: Secret::new(info.app.client_secret.clone()),
+        },
+    )
+    .build()
+    .unwrap()
+}

@@ -14,8 +14,13 @@ async fn a_cast_selects_its_types_properties_even_when_no_column_has_that_type()
                 "EntityDefinitions(LogicalName='{entity}')/Attributes/Microsoft.Dynamics.CRM.MemoAttributeMetadata?$select=LogicalName,MaxLength"
             ))
             .await;
-        let rows = body["value"].as_array().unwrap_or_else(|| panic!("{entity}: {body}"));
-        assert!(rows.iter().all(|r| r["MaxLength"].is_number()), "{entity}: {body}");
+        let rows = body["value"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{entity}: {body}"));
+        assert!(
+            rows.iter().all(|r| r["MaxLength"].is_number()),
+            "{entity}: {body}"
+        );
     }
 }
 
@@ -27,5 +32,9 @@ async fn a_property_of_another_type_is_still_refused_on_a_cast() {
         .send()
         .await
         .unwrap();
-    assert_eq!(response.status(), 400, "Targets belongs to lookups, not memos");
+    assert_eq!(
+        response.status(),
+        400,
+        "Targets belongs to lookups, not memos"
+    );
 }

@@ -116,7 +116,7 @@ async fn load(engine: &Engine) -> Result<Config, Halt> {
     })?;
     let filter_entities = entities
         .iter()
-        .filter(|e| e.columns.iter().any(|c| c == SYNC_FILTER_COLUMN))
+        .filter(|e| options.use_sync_filter && e.columns.iter().any(|c| c == SYNC_FILTER_COLUMN))
         .map(|e| e.entity.clone())
         .collect();
     Ok(Config {

@@ -34,6 +34,9 @@ const OPTIONS: &str = "options";
 pub struct SyncOptions {
     /// Minutes between the end of a cycle and the start of the next (R1: 5).
     pub interval_minutes: u32,
+    /// Honour the `new_synctomkto` sync filter where Dynamics has it (R32-R35: it applies only once
+    /// selected; an empty value then copies a record once and never updates it, R34).
+    pub use_sync_filter: bool,
     /// Share of Marketo's daily quota kept for other integrations.
     pub reserve_percent: u32,
     /// The static list whose members are sent to Dynamics ("Sync Person to Microsoft", R24).
@@ -50,6 +53,7 @@ impl Default for SyncOptions {
     fn default() -> Self {
         SyncOptions {
             interval_minutes: 5,
+            use_sync_filter: false,
             reserve_percent: 10,
             person_list_id: None,
             person_list_as_contact: false,
