@@ -31,6 +31,8 @@ pub enum ErrorCode {
     Busy,
     /// The OS keychain refused.
     Keychain,
+    /// Dynamics or Marketo refused or failed the request; `message` says which and why.
+    Service,
 }
 
 /// A failed command, as the UI receives it.
@@ -72,6 +74,7 @@ impl From<EngineError> for IpcError {
             EngineError::Setup(_) => IpcError::new(ErrorCode::InvalidInput, message),
             EngineError::Locked(_) => IpcError::new(ErrorCode::Busy, message),
             EngineError::Keychain(_) => IpcError::new(ErrorCode::Keychain, message),
+            EngineError::Service { .. } => IpcError::new(ErrorCode::Service, message),
             EngineError::Store(_) | EngineError::Internal(_) => {
                 IpcError::new(ErrorCode::Internal, message)
             }

@@ -9,3 +9,4 @@ pub mod app;
 pub mod bench;
 pub mod control;
 pub mod setup;
+pub mod world;

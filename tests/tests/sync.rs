@@ -1,53 +1,11 @@
 //! The engine syncing the sandbox over real HTTP, rule by rule: each test acts "as a user" on
 //! either side through the control API, runs sync cycles and asserts both sides afterwards.
 
-use dynasync_engine::ClientLimits;
 use dynasync_engine::schedule::CycleOutcome;
-use dynasync_sandbox::{Sandbox, SandboxConfig};
-use dynasync_tests::control::{Control, person_of, rows};
+use dynasync_tests::control::{person_of, rows};
 use dynasync_tests::setup;
+use dynasync_tests::world::World;
 use serde_json::json;
-
-struct World {
-    sandbox: Sandbox,
-    control: Control,
-    engine: dynasync_engine::Engine,
-    _dir: tempfile::TempDir,
-}
-
-impl World {
-    async fn new() -> World {
-        let sandbox = Sandbox::start(SandboxConfig::default())
-            .await
-            .expect("sandbox starts");
-        let control = Control::new(&sandbox.info().control_url);
-        let dir = tempfile::tempdir().unwrap();
-        let engine = setup::engine(dir.path(), ClientLimits::default());
-        World {
-            sandbox,
-            control,
-            engine,
-            _dir: dir,
-        }
-    }
-
-    async fn configure(&self) {
-        setup::configure(&self.engine, self.sandbox.info(), &[]).await;
-    }
-
-    async fn cycle(&self) {
-        let outcome = self
-            .engine
-            .sync_once("a test", false)
-            .await
-            .expect("a cycle runs");
-        assert_eq!(
-            outcome,
-            CycleOutcome::Done { more: false },
-            "the cycle must complete"
-        );
-    }
-}
 
 #[tokio::test]
 async fn the_first_sync_copies_every_contact_to_marketo_r3() {
@@ -69,54 +27,6 @@ async fn the_first_sync_copies_every_contact_to_marketo_r3() {
         assert_eq!(person["microsoftType"], json!("Contact"));
     }
     let _ = rows(&snapshot, "contacts");
-}
-
-impl World {
-    /// A configured world with one contact synced; returns its id and its Marketo person id.
-    async fn with_contact(&self, fields: serde_json::Value) -> (String, i64) {
-        let id = self.control.dynamics_create("contacts", fields).await;
-        self.configure().await;
-        self.cycle().await;
-        let snapshot = self.control.snapshot().await;
-        let person = person_of(&snapshot, &id).expect("the contact was copied")["id"]
-            .as_i64()
-            .unwrap();
-        (id, person)
-    }
-
-    async fn with_lead(&self, fields: serde_json::Value) -> (String, i64) {
-        let id = self.control.dynamics_create("leads", fields).await;
-        self.configure().await;
-        self.cycle().await;
-        let snapshot = self.control.snapshot().await;
-        let person = person_of(&snapshot, &id).expect("the lead was copied")["id"]
-            .as_i64()
-            .unwrap();
-        (id, person)
-    }
-
-    async fn dynamics_row(&self, set: &str, id: &str) -> serde_json::Value {
-        let snapshot = self.control.snapshot().await;
-        let key = if set == "leads" {
-            "leadid"
-        } else {
-            "contactid"
-        };
-        rows(&snapshot, set)
-            .iter()
-            .find(|r| r[key].as_str() == Some(id))
-            .cloned()
-            .unwrap_or_else(|| panic!("no {set} {id}"))
-    }
-
-    async fn person(&self, id: i64) -> serde_json::Value {
-        let snapshot = self.control.snapshot().await;
-        dynasync_tests::control::people(&snapshot)
-            .iter()
-            .find(|p| p["id"].as_i64() == Some(id))
-            .cloned()
-            .unwrap_or_else(|| panic!("no person {id}"))
-    }
 }
 
 #[tokio::test]

@@ -60,6 +60,8 @@ impl From<&EngineError> for Exit {
             }
             EngineError::Keychain(_) => Exit::Auth,
             EngineError::Locked(_) => Exit::Busy,
+            EngineError::Service { passing: true, .. } => Exit::Unreachable,
+            EngineError::Service { .. } => Exit::Internal,
             EngineError::Store(_) | EngineError::Internal(_) => Exit::Internal,
         }
     }

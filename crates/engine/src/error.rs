@@ -23,8 +23,36 @@ pub enum EngineError {
     /// A setup choice that cannot be honoured (a secured column, an ineligible entity...).
     #[error("{0}")]
     Setup(String),
+    /// Dynamics or Marketo refused or failed a request made for the user (not by a sync cycle).
+    #[error("{}: {message}", side.name())]
+    Service {
+        side: crate::model::Side,
+        message: String,
+        /// The service could not be reached or was busy: trying again later may work.
+        passing: bool,
+    },
     #[error("{0}")]
     Internal(String),
+}
+
+impl From<dynasync_dynamics::Error> for EngineError {
+    fn from(error: dynasync_dynamics::Error) -> Self {
+        EngineError::Service {
+            side: crate::model::Side::Dynamics,
+            passing: error.is_retryable(),
+            message: error.to_string(),
+        }
+    }
+}
+
+impl From<dynasync_marketo::Error> for EngineError {
+    fn from(error: dynasync_marketo::Error) -> Self {
+        EngineError::Service {
+            side: crate::model::Side::Marketo,
+            passing: error.is_retryable(),
+            message: error.to_string(),
+        }
+    }
 }
 
 impl From<tokio::task::JoinError> for EngineError {

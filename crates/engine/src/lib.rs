@@ -15,6 +15,7 @@ mod exec;
 pub mod lock;
 pub mod mapping;
 pub mod model;
+pub mod people;
 pub mod plan;
 pub mod rules;
 pub mod schedule;

@@ -99,7 +99,7 @@ fn flow_name(entity: &str, to: &str) -> String {
 }
 
 impl Cycle {
-    fn context(&self) -> Context<'_> {
+    pub(super) fn context(&self) -> Context<'_> {
         Context {
             now: Utc::now(),
             run_id: self.run_id,
@@ -430,7 +430,7 @@ impl Cycle {
 
     /// Pushes a plan and commits what it caused, with the inbox items it consumed, in one
     /// transaction.
-    async fn execute(
+    pub(super) async fn execute(
         &mut self,
         plan: Plan,
         mut activities: Vec<ActivityWrite>,

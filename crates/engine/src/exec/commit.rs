@@ -5,10 +5,11 @@
 use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 
+use crate::model::Entity;
 use crate::plan::{Commit, LinkChange, LinkRef, MarketoId};
 use crate::store::journal::{self, Entry};
-use crate::store::links;
 use crate::store::{Result, StoreError};
+use crate::store::{links, requests};
 
 /// Applies `commit`; `outcome_id` is the Marketo id the write returned, if any. Returns the link
 /// the commit's values went to.
@@ -90,6 +91,14 @@ pub(crate) fn apply(
         })
         .collect();
     journal::append(conn, &entries)?;
+    if let Some(request) = commit.fulfils {
+        let created = target.map(|id| links::get(conn, id)).transpose()?.flatten();
+        let outcome = match created.as_ref().map(|l| &l.entity) {
+            Some(Entity::Contact) => "created-contact",
+            _ => "created-lead",
+        };
+        requests::complete(conn, request, outcome, created.map(|l| l.dynamics_id), now)?;
+    }
     Ok(target)
 }
 
@@ -100,7 +109,7 @@ mod tests {
     use uuid::Uuid;
 
     use super::*;
-    use crate::model::{Entity, MarketoObject};
+    use crate::model::MarketoObject;
     use crate::rules::Rule;
     use crate::store::Store;
     use crate::store::journal::Flow;

@@ -405,6 +405,7 @@ impl Cycle {
 
     pub(crate) async fn run(&mut self) -> Result<bool, Halt> {
         self.guards().await?;
+        self.process_requests().await?;
         let dynamics = self.dynamics.clone();
         let marketo = self.marketo.clone();
         for entity in self.config.entities.clone() {

@@ -9,5 +9,6 @@ pub(crate) mod commit;
 mod cycle;
 mod pull;
 mod push;
+mod requests;
 
 pub(crate) use cycle::Runner;

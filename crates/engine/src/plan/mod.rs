@@ -6,6 +6,7 @@ pub mod merge;
 pub mod objects;
 pub mod people;
 mod record;
+pub mod requests;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -107,6 +108,11 @@ pub enum Lookup {
     EmailTaken,
     /// Several unlinked people share the email: nothing is created until someone resolves it (R29).
     Ambiguous(Vec<i64>),
+    /// The Marketo person this record was just created from ("Sync Person to Microsoft", R24).
+    Requested {
+        id: i64,
+        json: Json,
+    },
 }
 
 /// How a Marketo record is written.
@@ -218,6 +224,8 @@ pub struct Commit {
     pub journal: Vec<Entry>,
     /// Dynasync wrote (`Some(true)`) or saw (`Some(false)`) this Dynamics record.
     pub write_pending: Option<bool>,
+    /// The "Sync Person to Microsoft" request this commit completes (R24).
+    pub fulfils: Option<i64>,
 }
 
 /// A record left alone, with why (it goes to the error list).

@@ -293,7 +293,7 @@ pub fn plan_objects(ctx: &Context<'_>, input: &ObjectsInput<'_>) -> (Plan, Vec<A
                 link: known.map(|k| LinkRef::Id(k.link.id)),
                 synced: values,
                 journal,
-                write_pending: None,
+                ..Commit::default()
             },
         });
         for (person, role, primary) in roles {

@@ -638,6 +638,7 @@ impl<'a, 'b> Planner<'a, 'b> {
                     Rule::FilterYes,
                 )],
                 write_pending: Some(false),
+                ..Commit::default()
             });
             return;
         }
@@ -654,6 +655,7 @@ impl<'a, 'b> Planner<'a, 'b> {
                     synced: out.marketo_synced,
                     journal: out.marketo_journal,
                     write_pending: Some(false),
+                    ..Commit::default()
                 },
             });
         }
@@ -758,17 +760,16 @@ impl<'a, 'b> Planner<'a, 'b> {
                     ..Commit::default()
                 });
             }
-            Lookup::ByDynamicsId { id, json } | Lookup::ByEmail { id, json } => {
-                let rule = if self
-                    .input
-                    .lookups
-                    .get(&d.id)
-                    .is_some_and(|l| matches!(l, Lookup::ByDynamicsId { .. }))
-                {
-                    Rule::MatchedByDynamicsId
-                } else {
-                    Rule::MatchedByEmail
-                };
+            Lookup::ByDynamicsId { id, json } => {
+                let rule = Rule::MatchedByDynamicsId;
+                self.link_existing(&entity, d.id, &row, id, &json, state, rule);
+            }
+            Lookup::ByEmail { id, json } => {
+                let rule = Rule::MatchedByEmail;
+                self.link_existing(&entity, d.id, &row, id, &json, state, rule);
+            }
+            Lookup::Requested { id, json } => {
+                let rule = Rule::SyncPersonToMicrosoft;
                 self.link_existing(&entity, d.id, &row, id, &json, state, rule);
             }
             Lookup::EmailTaken => self.create(

@@ -43,6 +43,8 @@ pub struct SyncOptions {
     pub person_list_id: Option<i64>,
     /// How members of that list are created in Dynamics.
     pub person_list_as_contact: bool,
+    /// The Dynamics user who owns the records created for list members (R27); none: the sync user.
+    pub person_list_owner: Option<Uuid>,
     /// OS notifications for the first sync's end and failed cycles.
     pub notifications: bool,
     /// A cycle that would overwrite more than this share of a side's records stops and asks.
@@ -57,6 +59,7 @@ impl Default for SyncOptions {
             reserve_percent: 10,
             person_list_id: None,
             person_list_as_contact: false,
+            person_list_owner: None,
             notifications: true,
             breaker_percent: 25,
         }

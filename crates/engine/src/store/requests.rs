@@ -7,7 +7,8 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 use uuid::Uuid;
 
-use super::{Result, time};
+use super::{Result, parse_time, time};
+use crate::people::PersonRequest;
 
 /// How to create the person in Dynamics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -61,31 +62,66 @@ pub fn add(
     Ok(added == 1)
 }
 
+fn sync_as(key: &str) -> SyncAs {
+    if key == "contact" {
+        SyncAs::Contact
+    } else {
+        SyncAs::Lead
+    }
+}
+
+fn guid(text: Option<String>) -> Option<Uuid> {
+    text.and_then(|t| Uuid::parse_str(&t).ok())
+}
+
+/// The requests not carried out yet, oldest first.
 pub fn pending(conn: &Connection) -> Result<Vec<Request>> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, marketo_id, sync_as, owner_id, source FROM person_request WHERE done_at IS NULL ORDER BY id",
     )?;
     let rows = stmt.query_map([], |r| {
+        Ok(Request {
+            id: r.get(0)?,
+            marketo_id: r.get(1)?,
+            sync_as: sync_as(&r.get::<_, String>(2)?),
+            owner_id: guid(r.get(3)?),
+            source: r.get(4)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The latest requests, newest first, with their outcome.
+pub fn recent(conn: &Connection, limit: usize) -> Result<Vec<PersonRequest>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, marketo_id, sync_as, owner_id, source, requested_at, done_at, outcome, dynamics_id
+         FROM person_request ORDER BY id DESC LIMIT ?1",
+    )?;
+    let rows = stmt.query_map([limit as i64], |r| {
         Ok((
             r.get::<_, i64>(0)?,
             r.get::<_, i64>(1)?,
             r.get::<_, String>(2)?,
             r.get::<_, Option<String>>(3)?,
             r.get::<_, String>(4)?,
+            r.get::<_, String>(5)?,
+            r.get::<_, Option<String>>(6)?,
+            r.get::<_, Option<String>>(7)?,
+            r.get::<_, Option<String>>(8)?,
         ))
     })?;
     rows.map(|row| {
-        let (id, marketo_id, sync_as, owner, source) = row?;
-        Ok(Request {
+        let (id, marketo_id, kind, owner, source, requested, done, outcome, dynamics) = row?;
+        Ok(PersonRequest {
             id,
             marketo_id,
-            sync_as: if sync_as == "contact" {
-                SyncAs::Contact
-            } else {
-                SyncAs::Lead
-            },
-            owner_id: owner.and_then(|o| Uuid::parse_str(&o).ok()),
+            sync_as: sync_as(&kind),
+            owner_id: guid(owner),
             source,
+            requested_at: parse_time(&requested)?,
+            done_at: done.as_deref().map(parse_time).transpose()?,
+            outcome,
+            dynamics_id: guid(dynamics),
         })
     })
     .collect()
