@@ -62,6 +62,12 @@ pub async fn configure(engine: &Engine, info: &SandboxInfo, extra: &[(&str, &str
         .await
         .expect("Marketo form is valid");
     assert!(report.ok, "Marketo checks: {report:#?}");
+    select_fields(engine, extra).await;
+    engine.finish_setup().await.expect("setup finished");
+}
+
+/// Saves the default fields plus `extra` (entity, column) as the synced fields.
+pub async fn select_fields(engine: &Engine, extra: &[(&str, &str)]) {
     let catalog = engine.catalog().await.expect("catalog");
     let mut fields: Vec<FieldChoice> = catalog
         .iter()
@@ -83,7 +89,6 @@ pub async fn configure(engine: &Engine, info: &SandboxInfo, extra: &[(&str, &str
         })
         .await
         .expect("selection saved");
-    engine.finish_setup().await.expect("setup finished");
 }
 
 /// A Marketo client for the sandbox, to look at what Dynasync did there.

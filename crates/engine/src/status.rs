@@ -63,11 +63,24 @@ impl StopReason {
     }
 }
 
+/// What a run is doing with an entity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum Phase {
+    /// Copying every record: the first sync, or a newly enabled custom entity.
+    FirstCopy,
+    /// Applying what changed since the last cycle.
+    Changes,
+    /// Filling fields added after the first sync (R46).
+    Backfill,
+}
+
 /// Where one entity is in the current run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct EntityProgress {
     pub entity: String,
+    pub phase: Phase,
     pub done: u64,
     /// Known once the entity's records are counted (first sync, back-fills).
     pub total: Option<u64>,

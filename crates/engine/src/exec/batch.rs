@@ -19,6 +19,7 @@ use crate::plan::{
     MarketoPerson, Plan,
 };
 use crate::rules::Rule;
+use crate::status::Phase;
 use crate::store::errors::{self, Failure};
 use crate::store::inbox::{self, Item};
 use crate::store::journal::{self, Entry, Flow};
@@ -127,7 +128,8 @@ impl Cycle {
             } else {
                 self.objects_batch(entity, items).await?;
             }
-            self.progressed(&entity.entity, count);
+            let phase = self.phase(entity);
+            self.advance(entity.entity.logical_name(), phase, count);
         }
     }
 
@@ -144,8 +146,7 @@ impl Cycle {
             }
             let count = items.len();
             self.people_batch(Vec::new(), items).await?;
-            self.progressed(&Entity::Contact, 0);
-            let _ = count;
+            self.advance(PERSON, Phase::Changes, count);
         }
     }
 

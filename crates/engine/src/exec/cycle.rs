@@ -18,7 +18,7 @@ use crate::mapping::Mappings;
 use crate::model::{Entity, SYNC_FILTER_COLUMN, Side};
 use crate::schedule::{CycleOutcome, CycleRequest, Cycles};
 use crate::setup::flow::SyncOptions;
-use crate::status::{EntityProgress, RunProgress, StopCode, StopReason};
+use crate::status::{EntityProgress, Phase, RunProgress, StopCode, StopReason};
 use crate::store::connection::{Fingerprint, Saved};
 use crate::store::runs::{RunKind, RunStats, RunStatus};
 use crate::store::schema::{EnabledEntity, EntityState};
@@ -243,7 +243,15 @@ pub(crate) struct Cycle {
     pub(crate) cancel: CancellationToken,
     pub(crate) stats: RunStats,
     pub(crate) started: DateTime<Utc>,
-    progress: BTreeMap<String, EntityProgress>,
+    progress: BTreeMap<(String, Phase), Tracked>,
+}
+
+/// An entity's progress and the pace it is measured from.
+#[derive(Debug)]
+struct Tracked {
+    progress: EntityProgress,
+    since: std::time::Instant,
+    base: u64,
 }
 
 impl Cycle {
@@ -266,18 +274,53 @@ impl Cycle {
         Ok(())
     }
 
-    /// Counts records processed for an entity and publishes the progress.
-    pub(crate) fn progressed(&mut self, entity: &Entity, done: usize) {
-        let entry = self
+    /// Counts records processed for an entity (or `person` for Marketo's changes) and publishes
+    /// the progress.
+    pub(crate) fn advance(&mut self, name: &str, phase: Phase, by: usize) {
+        let so_far = self
             .progress
-            .entry(entity.logical_name().to_owned())
-            .or_insert_with(|| EntityProgress {
-                entity: entity.logical_name().to_owned(),
-                done: 0,
+            .get(&(name.to_owned(), phase))
+            .map_or(0, |p| p.progress.done);
+        self.progress_to(name, phase, so_far + by as u64, None);
+    }
+
+    /// The phase an entity's changes are in.
+    pub(crate) fn phase(&self, entity: &EnabledEntity) -> Phase {
+        if self.first_copy(entity) {
+            Phase::FirstCopy
+        } else {
+            Phase::Changes
+        }
+    }
+
+    /// Sets how far an entity is (`done` records of `total`, when known) and publishes it, with an
+    /// ETA from the pace of this run.
+    pub(crate) fn progress_to(&mut self, name: &str, phase: Phase, done: u64, total: Option<u64>) {
+        let key = (name.to_owned(), phase);
+        let entry = self.progress.entry(key).or_insert_with(|| Tracked {
+            progress: EntityProgress {
+                entity: name.to_owned(),
+                phase,
+                done,
                 total: None,
                 eta_seconds: None,
-            });
-        entry.done += done as u64;
+            },
+            since: std::time::Instant::now(),
+            base: done,
+        });
+        entry.progress.done = done;
+        if total.is_some() {
+            entry.progress.total = total;
+        }
+        let elapsed = entry.since.elapsed().as_secs_f64();
+        let moved = done.saturating_sub(entry.base) as f64;
+        entry.progress.eta_seconds = match entry.progress.total {
+            Some(total) if moved > 0.0 && elapsed > 0.0 => {
+                let rate = moved / elapsed;
+                Some((total.saturating_sub(done) as f64 / rate).ceil() as u64)
+            }
+            _ => None,
+        };
         self.publish();
     }
 
@@ -286,7 +329,7 @@ impl Cycle {
             run_id: self.run_id,
             kind: self.request.kind,
             started_at: self.started,
-            entities: self.progress.values().cloned().collect(),
+            entities: self.progress.values().map(|t| t.progress.clone()).collect(),
         };
         let budget = self.marketo.budget();
         let reserve = budget
@@ -399,7 +442,7 @@ impl Cycle {
     }
 
     /// Whether an entity is having its first copy (the first sync, or a newly enabled custom entity).
-    fn first_copy(&self, entity: &EnabledEntity) -> bool {
+    pub(crate) fn first_copy(&self, entity: &EnabledEntity) -> bool {
         self.request.kind == RunKind::FirstSync || entity.state == EntityState::Initial
     }
 
@@ -443,7 +486,7 @@ impl Cycle {
             self.process_entity(&entity).await?;
         }
         self.process_marketo_people().await?;
-        Ok(false)
+        self.backfill_step().await
     }
 
     /// Stops a cycle that would overwrite more than the allowed share of a side's people at once

@@ -4,6 +4,7 @@
 //! holds, and an inbox item leaves only with what it caused: a crash anywhere loses nothing and,
 //! because every write is idempotent, duplicates nothing.
 
+mod backfill;
 mod batch;
 pub(crate) mod commit;
 mod cycle;
@@ -11,4 +12,5 @@ mod pull;
 mod push;
 mod requests;
 
+pub(crate) use backfill::{Job as BackfillJob, job_cursor as backfill_cursor};
 pub(crate) use cycle::Runner;

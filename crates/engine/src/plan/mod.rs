@@ -2,6 +2,7 @@
 //! bring the two systems together, each carrying what to commit once it succeeds. No I/O: time, ids
 //! and Marketo lookups come in as inputs, so every rule is tested with tables and properties.
 
+pub mod backfill;
 pub mod merge;
 pub mod objects;
 pub mod people;

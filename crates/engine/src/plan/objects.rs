@@ -60,7 +60,7 @@ pub struct ContactRef {
 }
 
 /// The dedupe key of each object: the Dynamics id goes into this field.
-fn key_field(object: &MarketoObject) -> &'static str {
+pub(crate) fn key_field(object: &MarketoObject) -> &'static str {
     match object {
         MarketoObject::Company => "externalCompanyId",
         MarketoObject::SalesPerson => "externalSalesPersonId",

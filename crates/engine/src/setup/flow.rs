@@ -601,7 +601,39 @@ impl Engine {
             });
             mappings.extend(mapped);
         }
-        let first_sync_done = self.db(|s| s.read(runs::first_sync_done)).await?;
+        let (first_sync_done, configured) = self
+            .db(|s| {
+                s.read(|c| {
+                    Ok((
+                        runs::first_sync_done(c)?,
+                        store::connection::get(c)?.is_some(),
+                    ))
+                })
+            })
+            .await?;
+        let queued: Vec<String> = self
+            .db(|s| s.read(schema::mappings))
+            .await?
+            .into_iter()
+            .filter(|(old, backfill)| {
+                *backfill == Backfill::Pending
+                    && !mappings
+                        .iter()
+                        .any(|m| m.entity == old.entity && m.dynamics == old.dynamics)
+            })
+            .map(|(old, _)| format!("{}.{}", old.entity.logical_name(), old.dynamics))
+            .collect();
+        if !queued.is_empty() {
+            // R47: "When a field is in a queue for syncing, you can't deselect it."
+            return Err(setup_error(format!(
+                "{} cannot be removed while its values are being filled from Dynamics; remove it once that is done",
+                queued.join(", ")
+            )));
+        }
+        if configured {
+            // Set up already: what the new fields write to must exist before the sync uses them.
+            ensure_marketo_fields(&marketo, &mappings).await?;
+        }
         let now = chrono::Utc::now();
         self.db(move |s| {
             s.write(|tx| {
@@ -643,6 +675,71 @@ impl Engine {
             })
         })
         .await
+    }
+
+    /// Refreshes synced fields from Dynamics for every synced record ("Quick Sync", R46; the fix
+    /// for a field out of sync, R49), or only for records updated in a date range ("Advanced Sync",
+    /// R48). It runs beside the live sync, starting with the next cycle (run now if the sync runs).
+    ///
+    /// # Errors
+    /// [`EngineError::Setup`] for a field that is not synced, or before the first sync (which
+    /// copies every field anyway).
+    pub async fn refresh_fields(
+        &self,
+        entity: String,
+        columns: Vec<String>,
+        updated_between: Option<(chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>)>,
+    ) -> Result<(), EngineError> {
+        if let Some((from, to)) = updated_between
+            && from > to
+        {
+            return Err(setup_error("the date range ends before it starts"));
+        }
+        let entity = Entity::from_logical_name(&entity);
+        let now = chrono::Utc::now();
+        self.db(move |s| {
+            s.write(|tx| {
+                if !runs::first_sync_done(tx)? {
+                    return Ok(Err(setup_error(
+                        "the first sync has not completed yet: it copies every field",
+                    )));
+                }
+                let mapped = schema::mappings(tx)?;
+                if let Some(missing) = columns.iter().find(|c| {
+                    !mapped
+                        .iter()
+                        .any(|(m, _)| m.entity == entity && &m.dynamics == *c)
+                }) {
+                    return Ok(Err(setup_error(format!(
+                        "{}.{missing} is not a synced field",
+                        entity.logical_name()
+                    ))));
+                }
+                for column in &columns {
+                    schema::set_backfill(tx, &entity, column, Backfill::Pending)?;
+                }
+                let mut pending: Vec<String> = schema::mappings(tx)?
+                    .into_iter()
+                    .filter(|(m, b)| m.entity == entity && *b == Backfill::Pending)
+                    .map(|(m, _)| m.dynamics)
+                    .collect();
+                pending.sort();
+                let mut asked = columns.clone();
+                asked.sort();
+                // A range applies when it covers every field waiting; otherwise all are refreshed.
+                let job = crate::exec::BackfillJob {
+                    updated_between: updated_between.filter(|_| pending == asked),
+                    columns: pending,
+                    ..Default::default()
+                };
+                let text = serde_json::to_string(&job)?;
+                store::cursors::set(tx, &crate::exec::backfill_cursor(&entity), &text, now)?;
+                Ok(Ok(()))
+            })
+        })
+        .await??;
+        self.quick_sync();
+        Ok(())
     }
 
     /// Finishes the setup: creates what the sync needs in Marketo, records both sides' identity and
@@ -704,47 +801,14 @@ impl Engine {
     /// fingerprint: its REST host and the id of Dynasync's own activity type, which a copied or
     /// replaced instance would not have (R91, R93).
     async fn prepare_marketo(&self, client: &MarketoClient) -> Result<Fingerprint, EngineError> {
-        let marketo_error =
-            |e: dynasync_marketo::Error| EngineError::Internal(format!("Marketo: {e}"));
-        let mappings = self.db(|s| s.read(schema::mappings)).await?;
-        let described = client.describe_leads().await.map_err(marketo_error)?;
-        let mut fields = NewField::dynasync_fields();
-        let mut seen = std::collections::BTreeSet::new();
-        for (mapping, _) in &mappings {
-            if !mapping.entity.is_person()
-                || described.field(&mapping.marketo).is_some()
-                || !seen.insert(mapping.marketo.clone())
-            {
-                continue;
-            }
-            let (label, data_type) = crate::mapping::default_fields(&mapping.entity)
-                .into_iter()
-                .find(|d| d.marketo == mapping.marketo)
-                .and_then(|d| d.create)
-                .map_or_else(
-                    || {
-                        (
-                            mapping.marketo.clone(),
-                            new_field_type(&mapping.kind).to_owned(),
-                        )
-                    },
-                    |c| (c.display_name.to_owned(), c.data_type.to_owned()),
-                );
-            fields.push(NewField::new(&mapping.marketo, &label, &data_type));
-        }
-        let outcomes = client
-            .ensure_lead_fields(&fields)
-            .await
-            .map_err(marketo_error)?;
-        if let Some(refused) = outcomes.iter().find(|o| o.is_skipped()) {
-            return Err(setup_error(format!(
-                "Marketo refused to create a field: {:?}",
-                refused.reasons
-            )));
-        }
-        let types = crate::activities::ensure_types(client)
-            .await
-            .map_err(marketo_error)?;
+        let mappings: Vec<FieldMapping> = self
+            .db(|s| s.read(schema::mappings))
+            .await?
+            .into_iter()
+            .map(|(m, _)| m)
+            .collect();
+        ensure_marketo_fields(client, &mappings).await?;
+        let types = crate::activities::ensure_types(client).await?;
         self.set_setting("activityTypes", types).await?;
         let host = url::Url::parse(client_rest_url(self).await?.as_str())
             .ok()
@@ -755,6 +819,46 @@ impl Engine {
             label: host,
         })
     }
+}
+
+/// Creates the Marketo person fields `mappings` write to and Marketo lacks.
+async fn ensure_marketo_fields(
+    client: &MarketoClient,
+    mappings: &[FieldMapping],
+) -> Result<(), EngineError> {
+    let described = client.describe_leads().await?;
+    let mut fields = NewField::dynasync_fields();
+    let mut seen = std::collections::BTreeSet::new();
+    for mapping in mappings {
+        if !mapping.entity.is_person()
+            || described.field(&mapping.marketo).is_some()
+            || !seen.insert(mapping.marketo.clone())
+        {
+            continue;
+        }
+        let (label, data_type) = crate::mapping::default_fields(&mapping.entity)
+            .into_iter()
+            .find(|d| d.marketo == mapping.marketo)
+            .and_then(|d| d.create)
+            .map_or_else(
+                || {
+                    (
+                        mapping.marketo.clone(),
+                        new_field_type(&mapping.kind).to_owned(),
+                    )
+                },
+                |c| (c.display_name.to_owned(), c.data_type.to_owned()),
+            );
+        fields.push(NewField::new(&mapping.marketo, &label, &data_type));
+    }
+    let outcomes = client.ensure_lead_fields(&fields).await?;
+    if let Some(refused) = outcomes.iter().find(|o| o.is_skipped()) {
+        return Err(setup_error(format!(
+            "Marketo refused to create a field: {:?}",
+            refused.reasons
+        )));
+    }
+    Ok(())
 }
 
 async fn client_rest_url(engine: &Engine) -> Result<String, EngineError> {

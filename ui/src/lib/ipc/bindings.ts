@@ -33,7 +33,7 @@ export type StopCode = "pausedByUser" | "quotaExhausted" | "organizationChanged"
 
 export type RunProgress = { runId: number, kind: RunKind, startedAt: string, entities: Array<EntityProgress>, };
 
-export type EntityProgress = { entity: string, done: number, 
+export type EntityProgress = { entity: string, phase: Phase, done: number, 
 /**
  * Known once the entity's records are counted (first sync, back-fills).
  */
