@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use dynasync_engine::setup::flow::{FieldChoice, Selection};
+use dynasync_engine::setup::flow::{CustomEntityChoice, FieldChoice, Selection};
 use dynasync_engine::setup::form::{ConnectionKind, DynamicsForm, MarketoForm};
 use dynasync_engine::{ClientLimits, Engine};
 use dynasync_sandbox::SandboxInfo;
@@ -52,6 +52,16 @@ pub fn engine(dir: &std::path::Path, limits: ClientLimits) -> Engine {
 
 /// Runs the whole setup with the default fields (and `extra` choices); panics on any failure.
 pub async fn configure(engine: &Engine, info: &SandboxInfo, extra: &[(&str, &str)]) {
+    configure_with(engine, info, extra, Vec::new()).await;
+}
+
+/// Runs the whole setup with the default fields, `extra` choices and custom entities.
+pub async fn configure_with(
+    engine: &Engine,
+    info: &SandboxInfo,
+    extra: &[(&str, &str)],
+    custom_entities: Vec<CustomEntityChoice>,
+) {
     let report = engine
         .check_dynamics(dynamics_form(info))
         .await
@@ -62,12 +72,21 @@ pub async fn configure(engine: &Engine, info: &SandboxInfo, extra: &[(&str, &str
         .await
         .expect("Marketo form is valid");
     assert!(report.ok, "Marketo checks: {report:#?}");
-    select_fields(engine, extra).await;
+    select(engine, extra, custom_entities).await;
     engine.finish_setup().await.expect("setup finished");
 }
 
 /// Saves the default fields plus `extra` (entity, column) as the synced fields.
 pub async fn select_fields(engine: &Engine, extra: &[(&str, &str)]) {
+    select(engine, extra, Vec::new()).await;
+}
+
+/// Saves the default fields plus `extra`, and enables `custom_entities`.
+pub async fn select(
+    engine: &Engine,
+    extra: &[(&str, &str)],
+    custom_entities: Vec<CustomEntityChoice>,
+) {
     let catalog = engine.catalog().await.expect("catalog");
     let mut fields: Vec<FieldChoice> = catalog
         .iter()
@@ -85,7 +104,7 @@ pub async fn select_fields(engine: &Engine, extra: &[(&str, &str)]) {
     engine
         .save_selection(Selection {
             fields,
-            custom_entities: vec![],
+            custom_entities,
         })
         .await
         .expect("selection saved");

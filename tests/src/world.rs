@@ -39,6 +39,15 @@ impl World {
         setup::configure(&self.engine, self.sandbox.info(), &[]).await;
     }
 
+    /// Runs the setup with the default fields plus `extra`, and these custom entities.
+    pub async fn configure_with(
+        &self,
+        extra: &[(&str, &str)],
+        custom_entities: Vec<dynasync_engine::setup::flow::CustomEntityChoice>,
+    ) {
+        setup::configure_with(&self.engine, self.sandbox.info(), extra, custom_entities).await;
+    }
+
     /// Runs one cycle and requires it to complete.
     pub async fn cycle(&self) {
         let outcome = self

@@ -104,10 +104,7 @@ async fn advanced_sync_refreshes_only_records_updated_in_the_range_r48() {
     let world = World::new().await;
     let old = world
         .control
-        .dynamics_create(
-            "accounts",
-            json!({"name": "Old Co", "telephone1": "111"}),
-        )
+        .dynamics_create("accounts", json!({"name": "Old Co", "telephone1": "111"}))
         .await;
     world
         .control

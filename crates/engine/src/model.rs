@@ -104,6 +104,16 @@ impl Entity {
     }
 }
 
+/// The fields Dynasync gives every custom object type it creates.
+pub mod custom_object {
+    /// The dedupe field: the record's Dynamics id.
+    pub const DYNAMICS_ID: &str = "dynamicsId";
+    /// Link to the person (by Marketo lead id) of the contact or lead the record hangs off.
+    pub const LEAD_LINK: &str = "leadId";
+    /// Link to the company of the account the record hangs off.
+    pub const COMPANY_LINK: &str = "externalCompanyId";
+}
+
 /// The Marketo custom object API name for a Dynamics custom entity (Marketo requires `_c`).
 pub fn custom_object_name(logical_name: &str) -> String {
     format!("{}_c", logical_name.trim_end_matches("_c"))

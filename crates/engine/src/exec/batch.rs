@@ -12,7 +12,9 @@ use super::cycle::{Cycle, Halt};
 use super::pull::{DELETED, PERSON};
 use super::{commit, push};
 use crate::model::{Entity, MarketoObject, Side, person_fields};
-use crate::plan::objects::{ActivityKind, ActivityWrite, ContactRef, ObjectsInput, plan_objects};
+use crate::plan::objects::{
+    ActivityKind, ActivityWrite, ContactRef, ObjectsInput, Parent, plan_objects,
+};
 use crate::plan::people::{PeopleInput, classify_lookup, lookups_needed, plan_people};
 use crate::plan::{
     Commit, Context, DynamicsRecord, Known, KnownSet, LinkChange, LinkRef, Lookup, MarketoAction,
@@ -25,7 +27,7 @@ use crate::store::inbox::{self, Item};
 use crate::store::journal::{self, Entry, Flow};
 use crate::store::links::{self, LinkState};
 use crate::store::runs::RunStats;
-use crate::store::schema::EnabledEntity;
+use crate::store::schema::{EnabledEntity, PathStep};
 use crate::store::{self, runs};
 use crate::value::Value;
 
@@ -415,6 +417,7 @@ impl Cycle {
                 })
             })
             .await?;
+        let parents = self.custom_parents(entity, &records).await?;
         let (plan, activities) = {
             let ctx = self.context();
             let input = ObjectsInput {
@@ -422,11 +425,117 @@ impl Cycle {
                 known: &known,
                 people_of_account: &people_of_account,
                 contacts: &contacts,
+                parents: &parents,
             };
             plan_objects(&ctx, &input)
         };
-        let _ = entity;
         self.execute(plan, activities, consumed).await
+    }
+
+    /// What each record of a custom entity hangs off in Marketo: the person or company of the
+    /// lead, contact or account at the top of its path, read through the table in between when it
+    /// is two levels down (R60).
+    async fn custom_parents(
+        &self,
+        entity: &EnabledEntity,
+        records: &[DynamicsRecord],
+    ) -> Result<HashMap<Uuid, Parent>, Halt> {
+        let (Some(top), Some(last)) = (entity.path.first(), entity.path.last()) else {
+            return Ok(HashMap::new());
+        };
+        let property = format!("_{}_value", last.lookup);
+        let mut roots: HashMap<Uuid, Option<Uuid>> = records
+            .iter()
+            .filter_map(|r| Some((r.id, guid(r.json.as_ref()?, &property))))
+            .collect();
+        if entity.path.len() == 2 {
+            let middle: Vec<Uuid> = roots.values().flatten().copied().collect();
+            let above = self.read_parents(&entity.path[1], top, &middle).await?;
+            for root in roots.values_mut() {
+                *root = root.and_then(|m| above.get(&m).copied().flatten());
+            }
+        }
+        let root_entity = Entity::from_logical_name(&top.parent);
+        self.engine
+            .db(move |s| {
+                s.read(|c| {
+                    let mut parents = HashMap::new();
+                    for (record, root) in roots {
+                        let parent = match root {
+                            None => Parent::NotSynced(format!(
+                                "it is linked to no {}",
+                                root_entity.logical_name()
+                            )),
+                            Some(root) => {
+                                let link = links::by_dynamics(c, &root_entity, root)?;
+                                match (&root_entity, link.and_then(|l| l.marketo_id)) {
+                                    (Entity::Account, Some(_)) => Parent::Company(root),
+                                    (_, Some(person)) => match person.parse() {
+                                        Ok(person) => Parent::Person(person),
+                                        Err(_) => Parent::NotSynced(format!(
+                                            "its {} {root} has no Marketo person",
+                                            root_entity.logical_name()
+                                        )),
+                                    },
+                                    (_, None) => Parent::NotSynced(format!(
+                                        "its {} {root} does not sync to Marketo",
+                                        root_entity.logical_name()
+                                    )),
+                                }
+                            }
+                        };
+                        parents.insert(record, parent);
+                    }
+                    Ok(parents)
+                })
+            })
+            .await
+            .map_err(Halt::from)
+    }
+
+    /// The `top` lookup of the `step.parent` rows with these ids.
+    async fn read_parents(
+        &self,
+        step: &PathStep,
+        top: &PathStep,
+        ids: &[Uuid],
+    ) -> Result<HashMap<Uuid, Option<Uuid>>, Halt> {
+        use futures_util::TryStreamExt;
+        let Some(set) = &step.parent_set else {
+            return Ok(HashMap::new());
+        };
+        let key = format!("{}id", step.parent);
+        let lookup = format!("_{}_value", top.lookup);
+        let mut found = HashMap::new();
+        let mut unique: Vec<Uuid> = ids.to_vec();
+        unique.sort();
+        unique.dedup();
+        // Short filters keep the URL well under Dataverse's length limit.
+        for chunk in unique.chunks(50) {
+            let filter = chunk
+                .iter()
+                .map(|id| format!("{key} eq {id}"))
+                .collect::<Vec<_>>()
+                .join(" or ");
+            let pages: Vec<dynasync_dynamics::Page> = self
+                .dynamics
+                .query(set)
+                .select([key.as_str(), lookup.as_str()])
+                .filter(filter)
+                .pages()
+                .try_collect()
+                .await
+                .map_err(|e| match crate::clients::dynamics_stop(&e) {
+                    (reason, true) => Halt::Stop(reason),
+                    (reason, false) => Halt::Fail(reason),
+                })?;
+            for record in pages.iter().flat_map(|p| &p.records) {
+                if let Ok(Some(id)) = record.guid(&key) {
+                    found.insert(id, record.guid(&lookup).ok().flatten());
+                }
+            }
+        }
+        Ok(found)
     }
 
     /// Pushes a plan and commits what it caused, with the inbox items it consumed, in one

@@ -11,9 +11,9 @@ use uuid::Uuid;
 
 use super::{
     Commit, Context, DynamicsRecord, Filter, KnownSet, LinkChange, LinkRef, MarketoAction,
-    MarketoId, MarketoWrite, Plan,
+    MarketoId, MarketoWrite, Plan, Skip,
 };
-use crate::model::{Entity, MarketoObject, SYNC_FILTER_COLUMN};
+use crate::model::{Entity, MarketoObject, SYNC_FILTER_COLUMN, custom_object};
 use crate::rules::Rule;
 use crate::store::journal::{Entry, Flow};
 use crate::store::links::LinkState;
@@ -50,6 +50,18 @@ pub struct ObjectsInput<'a> {
     pub people_of_account: &'a HashMap<Uuid, Vec<i64>>,
     /// Each linked contact's Marketo person and account, for opportunity roles and companies (R56).
     pub contacts: &'a HashMap<Uuid, ContactRef>,
+    /// What each custom entity record hangs off in Marketo.
+    pub parents: &'a HashMap<Uuid, Parent>,
+}
+
+/// The Marketo record a custom object record links to: the person or company of the lead, contact
+/// or account it hangs off in Dynamics.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Parent {
+    Person(i64),
+    Company(Uuid),
+    /// It hangs off nothing that syncs; says why.
+    NotSynced(String),
 }
 
 /// What an opportunity needs to know of the contact it is for.
@@ -65,7 +77,7 @@ pub(crate) fn key_field(object: &MarketoObject) -> &'static str {
         MarketoObject::Company => "externalCompanyId",
         MarketoObject::SalesPerson => "externalSalesPersonId",
         MarketoObject::Opportunity => "externalOpportunityId",
-        _ => "dynamicsId",
+        _ => custom_object::DYNAMICS_ID,
     }
 }
 
@@ -158,6 +170,37 @@ pub fn plan_objects(ctx: &Context<'_>, input: &ObjectsInput<'_>) -> (Plan, Vec<A
 
         let mut values: BTreeMap<String, Value> = BTreeMap::new();
         let mut fields = key.clone();
+        if let Entity::Custom(_) = entity {
+            match input.parents.get(&record.id) {
+                Some(Parent::Person(person)) => {
+                    fields.insert(custom_object::LEAD_LINK.into(), Json::from(*person));
+                }
+                Some(Parent::Company(account)) => {
+                    fields.insert(
+                        custom_object::COMPANY_LINK.into(),
+                        Json::from(account.to_string()),
+                    );
+                }
+                Some(Parent::NotSynced(why)) => {
+                    plan.skipped.push(Skip {
+                        entity: entity.clone(),
+                        record: record.id.to_string(),
+                        code: "parent-not-synced",
+                        message: why.clone(),
+                    });
+                    continue;
+                }
+                None => {
+                    plan.skipped.push(Skip {
+                        entity: entity.clone(),
+                        record: record.id.to_string(),
+                        code: "parent-not-synced",
+                        message: "it hangs off no lead, contact or account".into(),
+                    });
+                    continue;
+                }
+            }
+        }
         for mapping in ctx.mappings.of(entity) {
             let Some(raw) = json.get(mapping.read_property()) else {
                 continue;
@@ -370,6 +413,7 @@ mod tests {
         known: KnownSet,
         people: HashMap<Uuid, Vec<i64>>,
         contacts: HashMap<Uuid, ContactRef>,
+        parents: HashMap<Uuid, Parent>,
     }
 
     impl Run {
@@ -380,6 +424,7 @@ mod tests {
                 known: KnownSet::default(),
                 people: HashMap::new(),
                 contacts: HashMap::new(),
+                parents: HashMap::new(),
             }
         }
 
@@ -422,6 +467,7 @@ mod tests {
                 known: &self.known,
                 people_of_account: &self.people,
                 contacts: &self.contacts,
+                parents: &self.parents,
             };
             plan_objects(&ctx, &input)
         }
@@ -622,5 +668,50 @@ mod tests {
             json!(OWNER.to_string())
         );
         assert_eq!(plan.marketo[0].record["email"], json!("dana@contoso.com"));
+    }
+
+    #[test]
+    fn a_custom_record_links_to_the_person_it_hangs_off_or_is_skipped_with_why() {
+        let mut run = Run::new();
+        run.mappings = Mappings::new([FieldMapping {
+            entity: Entity::Custom("new_event_registration".into()),
+            dynamics: "new_eventname".into(),
+            marketo: "new_eventname".into(),
+            kind: FieldKind::Text {
+                max_length: Some(200),
+            },
+            direction: Direction::ToMarketo,
+        }]);
+        let (linked, orphan) = (Uuid::from_u128(0x51), Uuid::from_u128(0x52));
+        run.parents.insert(linked, Parent::Person(77));
+        run.parents.insert(
+            orphan,
+            Parent::NotSynced("its contact does not sync to Marketo".into()),
+        );
+        let record = |id: Uuid| DynamicsRecord {
+            entity: Entity::Custom("new_event_registration".into()),
+            id,
+            json: Some(json!({"new_eventname": "Summit"})),
+        };
+        let (plan, _) = run.plan(&[record(linked), record(orphan)]);
+        assert_eq!(plan.marketo.len(), 1);
+        let write = &plan.marketo[0];
+        assert_eq!(
+            write.object,
+            MarketoObject::CustomObject("new_event_registration_c".into())
+        );
+        assert_eq!(write.record["dynamicsId"], json!(linked.to_string()));
+        assert_eq!(
+            write.record["leadId"],
+            json!(77),
+            "linked to its contact's person"
+        );
+        assert_eq!(write.record["new_eventname"], json!("Summit"));
+        assert_eq!(
+            plan.skipped.len(),
+            1,
+            "a record with no synced parent is not sent"
+        );
+        assert_eq!(plan.skipped[0].code, "parent-not-synced");
     }
 }

@@ -12,6 +12,7 @@ use ts_rs::TS;
 
 use crate::mapping::{DefaultField, FieldMapping, default_fields};
 use crate::model::{Direction, Entity, SYNC_FILTER_COLUMN, custom_object_name};
+use crate::store::schema::PathStep;
 use crate::value::{ChoiceOption, FieldKind};
 
 /// Whether a column can be synced.
@@ -247,6 +248,7 @@ pub(crate) fn pull_columns(
     entity: &Entity,
     attributes: &[AttributeMeta],
     mapped: &[FieldMapping],
+    path: &[PathStep],
 ) -> Vec<String> {
     let existing: BTreeSet<String> = attributes
         .iter()
@@ -265,6 +267,10 @@ pub(crate) fn pull_columns(
     add(SYNC_FILTER_COLUMN.to_owned());
     for field in mapped {
         add(field.read_property());
+    }
+    // A custom entity's record is linked in Marketo to the person or company it hangs off.
+    if let Some(step) = path.last() {
+        add(format!("_{}_value", step.lookup));
     }
     columns
 }
@@ -601,7 +607,7 @@ mod tests {
             direction: Direction::TwoWay,
         }];
         assert_eq!(
-            pull_columns(&Entity::Contact, &attributes, &mapped),
+            pull_columns(&Entity::Contact, &attributes, &mapped, &[]),
             [
                 "emailaddress1",
                 "_ownerid_value",

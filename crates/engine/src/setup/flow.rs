@@ -4,7 +4,7 @@
 //! setup prepares Marketo and records both sides' identity (R90-R93).
 
 use dynasync_dynamics::{AttributeMeta, DataverseClient};
-use dynasync_marketo::{MarketoClient, NewField};
+use dynasync_marketo::MarketoClient;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 use uuid::Uuid;
@@ -12,6 +12,7 @@ use uuid::Uuid;
 use super::catalog::{self, CustomEntityOption, EntityFields, MarketoFields};
 use super::checks::{self, CheckReport, OrganizationSummary};
 use super::form::{ConnectionKind, DynamicsForm, FieldError, FieldProblem, FormField, MarketoForm};
+use super::prepare;
 use crate::clients;
 use crate::config::{DynamicsAuth, DynamicsConnection, MarketoConnection, secret_names};
 use crate::engine::Engine;
@@ -572,13 +573,17 @@ impl Engine {
             let meta = entities_meta
                 .iter()
                 .find(|m| m.logical_name == entity.logical_name());
-            let path = custom_links
+            let path: Vec<PathStep> = custom_links
                 .iter()
                 .find(|l| l.logical_name == entity.logical_name())
                 .map(|l| {
                     l.path
                         .iter()
                         .map(|s| PathStep {
+                            parent_set: entities_meta
+                                .iter()
+                                .find(|m| m.logical_name == s.parent)
+                                .map(|m| m.entity_set_name.clone()),
                             parent: s.parent.clone(),
                             child: s.child.clone(),
                             lookup: s.lookup.clone(),
@@ -594,8 +599,9 @@ impl Engine {
                 primary_id: meta
                     .map(|m| m.primary_id.clone())
                     .unwrap_or_else(|| entity.primary_id()),
-                columns: catalog::pull_columns(&entity, &attributes, &mapped),
+                columns: catalog::pull_columns(&entity, &attributes, &mapped, &path),
                 path,
+                label: meta.and_then(|m| m.display_name.clone()),
                 state: EntityState::Live,
                 entity,
             });
@@ -632,7 +638,8 @@ impl Engine {
         }
         if configured {
             // Set up already: what the new fields write to must exist before the sync uses them.
-            ensure_marketo_fields(&marketo, &mappings).await?;
+            prepare::ensure_person_fields(&marketo, &mappings).await?;
+            prepare::ensure_custom_objects(&marketo, &enabled, &mappings).await?;
         }
         let now = chrono::Utc::now();
         self.db(move |s| {
@@ -807,7 +814,9 @@ impl Engine {
             .into_iter()
             .map(|(m, _)| m)
             .collect();
-        ensure_marketo_fields(client, &mappings).await?;
+        prepare::ensure_person_fields(client, &mappings).await?;
+        let entities = self.db(|s| s.read(schema::entities)).await?;
+        prepare::ensure_custom_objects(client, &entities, &mappings).await?;
         let types = crate::activities::ensure_types(client).await?;
         self.set_setting("activityTypes", types).await?;
         let host = url::Url::parse(client_rest_url(self).await?.as_str())
@@ -821,64 +830,10 @@ impl Engine {
     }
 }
 
-/// Creates the Marketo person fields `mappings` write to and Marketo lacks.
-async fn ensure_marketo_fields(
-    client: &MarketoClient,
-    mappings: &[FieldMapping],
-) -> Result<(), EngineError> {
-    let described = client.describe_leads().await?;
-    let mut fields = NewField::dynasync_fields();
-    let mut seen = std::collections::BTreeSet::new();
-    for mapping in mappings {
-        if !mapping.entity.is_person()
-            || described.field(&mapping.marketo).is_some()
-            || !seen.insert(mapping.marketo.clone())
-        {
-            continue;
-        }
-        let (label, data_type) = crate::mapping::default_fields(&mapping.entity)
-            .into_iter()
-            .find(|d| d.marketo == mapping.marketo)
-            .and_then(|d| d.create)
-            .map_or_else(
-                || {
-                    (
-                        mapping.marketo.clone(),
-                        new_field_type(&mapping.kind).to_owned(),
-                    )
-                },
-                |c| (c.display_name.to_owned(), c.data_type.to_owned()),
-            );
-        fields.push(NewField::new(&mapping.marketo, &label, &data_type));
-    }
-    let outcomes = client.ensure_lead_fields(&fields).await?;
-    if let Some(refused) = outcomes.iter().find(|o| o.is_skipped()) {
-        return Err(setup_error(format!(
-            "Marketo refused to create a field: {:?}",
-            refused.reasons
-        )));
-    }
-    Ok(())
-}
-
 async fn client_rest_url(engine: &Engine) -> Result<String, EngineError> {
     let marketo: MarketoConnection = engine
         .setting(MARKETO_DRAFT)
         .await?
         .ok_or(EngineError::NotConfigured)?;
     Ok(marketo.rest_url)
-}
-
-fn new_field_type(kind: &crate::value::FieldKind) -> &'static str {
-    use crate::value::FieldKind;
-    match kind {
-        // The API creates no text-area fields: longer texts go to a string field too.
-        FieldKind::Text { .. } => "string",
-        FieldKind::Integer => "integer",
-        FieldKind::Decimal => "float",
-        FieldKind::Boolean => "boolean",
-        FieldKind::DateTime => "datetime",
-        FieldKind::DateOnly => "date",
-        FieldKind::Choice { .. } | FieldKind::Lookup { .. } => "string",
-    }
 }

@@ -6,3 +6,4 @@ pub mod catalog;
 pub mod checks;
 pub mod flow;
 pub mod form;
+mod prepare;

@@ -23,6 +23,9 @@ pub enum EntityState {
 #[serde(rename_all = "camelCase")]
 pub struct PathStep {
     pub parent: String,
+    /// The parent's entity set, to read it when it sits between the entity and the standard table.
+    #[serde(default)]
+    pub parent_set: Option<String>,
     pub child: String,
     pub lookup: String,
 }
@@ -39,6 +42,9 @@ pub struct EnabledEntity {
     /// For a custom entity: the path to lead, contact or account.
     #[serde(default)]
     pub path: Vec<PathStep>,
+    /// The table's display name in Dynamics.
+    #[serde(default)]
+    pub label: Option<String>,
     pub state: EntityState,
 }
 
@@ -232,6 +238,7 @@ mod tests {
             primary_id: e.primary_id(),
             columns: vec!["name".into()],
             path: vec![],
+            label: None,
             state: EntityState::Live,
         };
         store
