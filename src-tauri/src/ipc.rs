@@ -33,6 +33,8 @@ pub enum ErrorCode {
     Keychain,
     /// Dynamics or Marketo refused or failed the request; `message` says which and why.
     Service,
+    /// A run stopped before its end (a guard, the quota, a side refusing); `message` says why.
+    Stopped,
 }
 
 /// A failed command, as the UI receives it.
@@ -75,6 +77,7 @@ impl From<EngineError> for IpcError {
             EngineError::Locked(_) => IpcError::new(ErrorCode::Busy, message),
             EngineError::Keychain(_) => IpcError::new(ErrorCode::Keychain, message),
             EngineError::Service { .. } => IpcError::new(ErrorCode::Service, message),
+            EngineError::Stopped(_) => IpcError::new(ErrorCode::Stopped, message),
             EngineError::Store(_) | EngineError::Internal(_) => {
                 IpcError::new(ErrorCode::Internal, message)
             }

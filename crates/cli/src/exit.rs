@@ -4,6 +4,7 @@
 use std::process::ExitCode;
 
 use dynasync_engine::EngineError;
+use dynasync_engine::status::StopCode;
 
 /// Why `dynasync` stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,9 +61,26 @@ impl From<&EngineError> for Exit {
             }
             EngineError::Keychain(_) => Exit::Auth,
             EngineError::Locked(_) => Exit::Busy,
+            EngineError::Stopped(reason) => Exit::from(reason.code),
             EngineError::Service { passing: true, .. } => Exit::Unreachable,
             EngineError::Service { .. } => Exit::Internal,
             EngineError::Store(_) | EngineError::Internal(_) => Exit::Internal,
+        }
+    }
+}
+
+impl From<StopCode> for Exit {
+    fn from(code: StopCode) -> Exit {
+        match code {
+            StopCode::QuotaExhausted => Exit::Quota,
+            StopCode::AuthFailed => Exit::Auth,
+            StopCode::Unreachable => Exit::Unreachable,
+            StopCode::FieldDeleted => Exit::Config,
+            StopCode::Internal => Exit::Internal,
+            StopCode::OrganizationChanged
+            | StopCode::MarketoInstanceChanged
+            | StopCode::CircuitBreaker
+            | StopCode::PausedByUser => Exit::Stopped,
         }
     }
 }

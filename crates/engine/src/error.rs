@@ -31,6 +31,9 @@ pub enum EngineError {
         /// The service could not be reached or was busy: trying again later may work.
         passing: bool,
     },
+    /// A run stopped before its end (a guard, a side refusing or unreachable, the quota).
+    #[error("{}", .0.detail)]
+    Stopped(crate::status::StopReason),
     #[error("{0}")]
     Internal(String),
 }

@@ -17,6 +17,7 @@ pub mod mapping;
 pub mod model;
 pub mod people;
 pub mod plan;
+pub mod preview;
 pub mod rules;
 pub mod schedule;
 pub mod setup;

@@ -18,7 +18,7 @@ use crate::plan::objects::{
 use crate::plan::people::{PeopleInput, classify_lookup, lookups_needed, plan_people};
 use crate::plan::{
     Commit, Context, DynamicsRecord, Known, KnownSet, LinkChange, LinkRef, Lookup, MarketoAction,
-    MarketoPerson, Plan,
+    MarketoId, MarketoPerson, MarketoWrite, Plan,
 };
 use crate::rules::Rule;
 use crate::status::Phase;
@@ -95,6 +95,29 @@ fn subject(commit: &Commit, record: &serde_json::Map<String, Json>) -> (String, 
             .unwrap_or_else(|| "person".into()),
         key,
     )
+}
+
+/// A dry run's stand-in for a Marketo write's outcome: created records get a negative id, so the
+/// rest of the run links to them as it would to real ones.
+fn simulated(write: &MarketoWrite, next_id: &mut i64) -> (push::Outcome, bool) {
+    let creates = write.commit.links.iter().any(|l| {
+        matches!(
+            l,
+            LinkChange::Upsert {
+                marketo_id: MarketoId::FromOutcome,
+                ..
+            }
+        )
+    });
+    if creates {
+        *next_id -= 1;
+        return (Ok(Some(next_id.to_string())), true);
+    }
+    let id = write
+        .record
+        .get("id")
+        .map(|id| id.as_str().map_or_else(|| id.to_string(), str::to_owned));
+    (Ok(id), false)
 }
 
 fn flow_name(entity: &str, to: &str) -> String {
@@ -547,8 +570,16 @@ impl Cycle {
         consumed: Vec<i64>,
     ) -> Result<(), Halt> {
         let now = Utc::now();
+        if let Some(dry_run) = &mut self.dry_run {
+            dry_run.collector.add(&plan);
+        }
         let marketo_results = if plan.marketo.is_empty() {
             Vec::new()
+        } else if let Some(dry_run) = &mut self.dry_run {
+            plan.marketo
+                .iter()
+                .map(|write| simulated(write, &mut dry_run.next_id))
+                .collect()
         } else {
             self.ensure_budget(&self.marketo)?;
             push::marketo(&self.marketo, &plan.marketo)
@@ -591,6 +622,8 @@ impl Cycle {
             .collect();
         let dynamics_results = if dynamics_writes.is_empty() {
             Vec::new()
+        } else if self.dry_run.is_some() {
+            vec![Ok(None); dynamics_writes.len()]
         } else {
             match push::dynamics(&self.dynamics, &dynamics_writes, |e| {
                 sets.get(e).cloned().unwrap_or_default()
@@ -626,6 +659,9 @@ impl Cycle {
                     ],
                 });
             }
+        }
+        if self.dry_run.is_some() {
+            activities.clear();
         }
         if let (false, Some(types)) = (activities.is_empty(), self.config.activity_types) {
             self.ensure_budget(&self.marketo)?;

@@ -193,6 +193,7 @@ async fn run(engine: Engine, request: CycleRequest, cancel: CancellationToken) -
         stats: RunStats::default(),
         started,
         progress: BTreeMap::new(),
+        dry_run: None,
     };
     cycle.publish();
     let result = cycle.run().await;
@@ -222,6 +223,91 @@ async fn run(engine: Engine, request: CycleRequest, cancel: CancellationToken) -
     }
 }
 
+/// Runs a dry-run cycle on `engine`, a throw-away copy of the store, and returns what the cycle
+/// would have done; `limit` caps the records planned per entity.
+pub(crate) async fn dry_run(
+    engine: Engine,
+    limit: Option<u64>,
+) -> Result<crate::preview::Preview, EngineError> {
+    let stopped = |halt: Halt| match halt {
+        Halt::Stop(reason) | Halt::Fail(reason) => EngineError::Stopped(reason),
+        Halt::Quota(at) => EngineError::Stopped(StopReason::new(
+            StopCode::QuotaExhausted,
+            format!("Marketo's daily quota is used up until {at}"),
+        )),
+        Halt::Cancelled => EngineError::Internal("the preview was cancelled".into()),
+    };
+    let config = load(&engine).await.map_err(stopped)?;
+    let dynamics = engine.dynamics_client_for(&config.saved.dynamics).await?;
+    let marketo = engine.marketo_client_for(&config.saved.marketo).await?;
+    let (first_sync_done, pending_requests) = engine
+        .db(|s| {
+            s.read(|c| {
+                Ok((
+                    crate::store::runs::first_sync_done(c)?,
+                    crate::store::requests::pending(c)?.len() as u64,
+                ))
+            })
+        })
+        .await?;
+    let kind = if first_sync_done {
+        RunKind::QuickSync
+    } else {
+        RunKind::FirstSync
+    };
+    let started = Utc::now();
+    let run_id = engine
+        .db(move |s| s.write(|tx| runs::start(tx, kind, started)))
+        .await?;
+    // Fields the setup has not created in Marketo yet cannot be read there.
+    let existing: BTreeSet<String> = marketo
+        .describe_leads()
+        .await?
+        .fields
+        .iter()
+        .map(|f| f.name.clone())
+        .collect();
+    let mut cycle = Cycle {
+        engine,
+        dynamics,
+        marketo,
+        config,
+        run_id,
+        request: CycleRequest {
+            kind,
+            confirmed: true,
+        },
+        cancel: CancellationToken::new(),
+        stats: RunStats::default(),
+        started,
+        progress: BTreeMap::new(),
+        dry_run: Some(DryRun {
+            limit,
+            marketo_fields: Some(existing),
+            ..DryRun::default()
+        }),
+    };
+    cycle.run().await.map_err(stopped)?;
+    let dry_run = cycle.dry_run.take().unwrap_or_default();
+    let mut examined: BTreeMap<String, u64> = BTreeMap::new();
+    for ((name, phase), tracked) in &cycle.progress {
+        if *phase != Phase::Backfill {
+            *examined.entry(name.clone()).or_default() += tracked.progress.done;
+        }
+    }
+    let examined = examined
+        .into_iter()
+        .map(|(entity, records)| crate::preview::Examined {
+            truncated: dry_run.truncated.contains(&entity),
+            entity,
+            records,
+        })
+        .collect();
+    Ok(dry_run
+        .collector
+        .finish(!first_sync_done, examined, pending_requests))
+}
+
 fn outcome(halt: Halt) -> CycleOutcome {
     match halt {
         Halt::Stop(reason) => CycleOutcome::Stopped(reason),
@@ -244,6 +330,22 @@ pub(crate) struct Cycle {
     pub(crate) stats: RunStats,
     pub(crate) started: DateTime<Utc>,
     progress: BTreeMap<(String, Phase), Tracked>,
+    /// Set for a dry run: writes are planned and counted, not made.
+    pub(crate) dry_run: Option<DryRun>,
+}
+
+/// A dry run in progress (on a copy of the store).
+#[derive(Debug, Default)]
+pub(crate) struct DryRun {
+    pub(crate) collector: crate::preview::Collector,
+    /// Records planned per entity before moving on; none: all.
+    pub(crate) limit: Option<u64>,
+    /// Entities with more records than the limit let through.
+    pub(crate) truncated: BTreeSet<String>,
+    /// Stand-in ids for records a write would create.
+    pub(crate) next_id: i64,
+    /// The person fields Marketo has: a dry run before the setup is finished reads only those.
+    pub(crate) marketo_fields: Option<BTreeSet<String>>,
 }
 
 /// An entity's progress and the pace it is measured from.
@@ -448,7 +550,9 @@ impl Cycle {
 
     pub(crate) async fn run(&mut self) -> Result<bool, Halt> {
         self.guards().await?;
-        self.process_requests().await?;
+        if self.dry_run.is_none() {
+            self.process_requests().await?;
+        }
         let dynamics = self.dynamics.clone();
         let marketo = self.marketo.clone();
         for entity in self.config.entities.clone() {
@@ -467,6 +571,9 @@ impl Cycle {
                 if done {
                     break;
                 }
+                if self.dry_run_limit_reached(&entity) {
+                    break;
+                }
                 self.check_cancel()?;
                 listing = self.listing(&entity).await?;
             }
@@ -478,7 +585,10 @@ impl Cycle {
             }
         }
         self.pull_marketo(&marketo).await?;
-        if !self.request.confirmed && self.request.kind != RunKind::FirstSync {
+        if !self.request.confirmed
+            && self.request.kind != RunKind::FirstSync
+            && self.dry_run.is_none()
+        {
             self.circuit_breaker().await?;
         }
         for entity in self.config.entities.clone() {
@@ -487,6 +597,25 @@ impl Cycle {
         }
         self.process_marketo_people().await?;
         self.backfill_step().await
+    }
+
+    /// In a dry run with a limit, whether an entity had its share (and is marked truncated).
+    fn dry_run_limit_reached(&mut self, entity: &EnabledEntity) -> bool {
+        let name = entity.entity.logical_name().to_owned();
+        let done: u64 = self
+            .progress
+            .iter()
+            .filter(|((n, _), _)| *n == name)
+            .map(|(_, t)| t.progress.done)
+            .sum();
+        let Some(dry_run) = &mut self.dry_run else {
+            return false;
+        };
+        let reached = dry_run.limit.is_some_and(|limit| done >= limit);
+        if reached {
+            dry_run.truncated.insert(name);
+        }
+        reached
     }
 
     /// Stops a cycle that would overwrite more than the allowed share of a side's people at once

@@ -13,4 +13,4 @@ mod push;
 mod requests;
 
 pub(crate) use backfill::{Job as BackfillJob, job_cursor as backfill_cursor};
-pub(crate) use cycle::Runner;
+pub(crate) use cycle::{Runner, dry_run};

@@ -60,9 +60,20 @@ impl Cycle {
             (None, None) => Listing::Start(ChangeRequest::Start {
                 entity_set: entity.entity_set.clone(),
                 select: entity.columns.clone(),
-                page_size: Some(dynasync_dynamics::MAX_PAGE_SIZE),
+                page_size: Some(self.page_size()),
             }),
         })
+    }
+
+    /// Rows per page: the most Dataverse gives, or a dry run's sample size when smaller.
+    fn page_size(&self) -> u32 {
+        let max = dynasync_dynamics::MAX_PAGE_SIZE;
+        self.dry_run
+            .as_ref()
+            .and_then(|d| d.limit)
+            .map_or(max, |limit| {
+                u32::try_from(limit).unwrap_or(max).clamp(1, max)
+            })
     }
 
     /// Reads one page and stores it with the cursor that follows it. Returns the page's size and
@@ -148,6 +159,13 @@ impl Cycle {
                     .iter()
                     .map(|m| m.marketo.clone()),
             );
+        }
+        if let Some(existing) = self
+            .dry_run
+            .as_ref()
+            .and_then(|d| d.marketo_fields.as_ref())
+        {
+            fields.retain(|f| existing.contains(f));
         }
         fields.into_iter().collect()
     }

@@ -170,6 +170,31 @@ impl Engine {
         tokio::task::spawn_blocking(move || f(&engine)).await?
     }
 
+    /// Makes a copy of the store look set up with the connection being set up, so that a dry run
+    /// can preview the first sync before the setup is finished. Does nothing once it is.
+    pub(crate) fn adopt_drafts(conn: &rusqlite::Connection) -> store::Result<()> {
+        if store::connection::get(conn)?.is_some() {
+            return Ok(());
+        }
+        let dynamics: Option<DynamicsConnection> = settings::get(conn, DYNAMICS_DRAFT)?;
+        let marketo: Option<MarketoConnection> = settings::get(conn, MARKETO_DRAFT)?;
+        let organization: Option<Option<OrganizationSummary>> = settings::get(conn, ORGANIZATION)?;
+        if let (Some(dynamics), Some(marketo)) = (dynamics, marketo) {
+            let sandbox = settings::get::<bool>(conn, SANDBOX)?.unwrap_or(false);
+            let now = chrono::Utc::now();
+            let saved = Saved {
+                dynamics,
+                marketo,
+                sandbox,
+            };
+            store::connection::save(conn, &saved, now)?;
+            if let Some(organization) = organization.flatten() {
+                settings::set(conn, "syncUser", &organization.sync_user_id)?;
+            }
+        }
+        Ok(())
+    }
+
     /// Where the setup is.
     pub async fn setup_state(&self) -> Result<SetupState, EngineError> {
         let saved = self.db(|s| s.read(store::connection::get)).await?;

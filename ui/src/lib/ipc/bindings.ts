@@ -1,7 +1,7 @@
 // Generated from the Rust IPC types (src-tauri/src/ipc.rs) by `cargo xtask bindings`.
 // Do not edit: a test fails when this file differs from what the Rust types produce.
 
-export type ErrorCode = "internal" | "invalidInput" | "notConfigured" | "busy" | "keychain" | "service";
+export type ErrorCode = "internal" | "invalidInput" | "notConfigured" | "busy" | "keychain" | "service" | "stopped";
 
 export type IpcError = { code: ErrorCode, message: string, 
 /**
