@@ -296,3 +296,38 @@ async fn finishing_the_setup_creates_dynasyncs_fields_in_marketo_and_saves_the_c
         "the R28 activity type exists"
     );
 }
+
+#[tokio::test]
+async fn disconnecting_removes_the_secrets_and_the_setup_but_keeps_the_language() {
+    let world = dynasync_tests::world::World::new().await;
+    world.engine.set_language("fr".into()).await.unwrap();
+    world
+        .with_contact(serde_json::json!({"lastname": "Kept", "emailaddress1": "k@example.com"}))
+        .await;
+    world.engine.disconnect().await.unwrap();
+
+    for name in dynasync_engine::config::secret_names::ALL {
+        assert!(
+            world.engine.secrets().read(name).unwrap().is_none(),
+            "{name} leaves the keychain"
+        );
+    }
+    let overview = world.engine.overview().await.unwrap();
+    assert!(!overview.configured && overview.recent_runs.is_empty());
+    assert_eq!(
+        world.engine.status().borrow().state,
+        dynasync_engine::status::SyncState::NotConfigured,
+        "the wizard comes next"
+    );
+    assert_eq!(
+        world.engine.language().await.unwrap().as_deref(),
+        Some("fr")
+    );
+
+    world.configure().await;
+    world.cycle().await;
+    assert!(
+        world.engine.overview().await.unwrap().first_sync_done,
+        "a new setup starts over with a first sync"
+    );
+}

@@ -340,6 +340,30 @@ impl Engine {
         }
     }
 
+    /// Forgets this installation: stops the sync, removes the secrets from the keychain and empties
+    /// the store (links, history, choices), keeping only the interface language. Nothing is changed
+    /// in Dynamics or Marketo. The setup wizard comes next.
+    ///
+    /// # Errors
+    /// [`EngineError::Locked`] when another process syncs this data; [`EngineError::Keychain`]
+    /// when a secret cannot be removed (the store is then left as it was).
+    pub async fn disconnect(&self) -> Result<(), EngineError> {
+        self.shutdown().await;
+        let _lock = DataDirLock::acquire(&self.inner.data_dir, "disconnecting")?;
+        let secrets = Arc::clone(&self.inner.secrets);
+        tokio::task::spawn_blocking(move || {
+            crate::config::secret_names::ALL
+                .iter()
+                .try_for_each(|name| secrets.delete(name))
+        })
+        .await??;
+        self.db(|s| s.write(|tx| store::forget(tx))).await?;
+        self.inner
+            .status
+            .send_replace(crate::status::Status::not_configured());
+        Ok(())
+    }
+
     /// Stops the sync after the current batch and waits for it.
     pub async fn shutdown(&self) {
         let scheduler = self.inner.scheduler.lock().take();

@@ -119,6 +119,17 @@ impl Store {
     }
 }
 
+/// Empties every table but the interface language, for a disconnect.
+pub(crate) fn forget(conn: &Connection) -> Result<()> {
+    conn.execute_batch(
+        "DELETE FROM person_request; DELETE FROM record_error; DELETE FROM journal; DELETE FROM run;
+         DELETE FROM inbox; DELETE FROM cursor; DELETE FROM synced; DELETE FROM link;
+         DELETE FROM mapping; DELETE FROM entity; DELETE FROM fingerprint; DELETE FROM connection;
+         DELETE FROM setting WHERE key <> 'language';",
+    )?;
+    Ok(())
+}
+
 /// Instants are stored as RFC 3339 text in UTC.
 pub(crate) fn time(at: chrono::DateTime<chrono::Utc>) -> String {
     at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
