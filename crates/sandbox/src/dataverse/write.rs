@@ -45,7 +45,6 @@ pub(crate) fn apply(
         if let Some(nav) = key.strip_suffix("@odata.bind") {
             let (column, _, _) = e
                 .navigation(nav)
-                .or_else(|| e.live_columns().find(|(_, c)| c.kind.is_lookup() && c.name == nav).map(|(i, c)| (i, c, String::new())))
                 .ok_or_else(|| ApiError::bad_body(format!("An undeclared property '{nav}' which only has property annotations in the payload but no property value was found in the payload.")))?;
             let target = bind_target(schema, store, e, column, nav, value)?;
             check_access(ctx, e, column, mode)?;

@@ -71,13 +71,6 @@ pub(crate) struct State {
     tokens: Mutex<HashMap<String, Grant>>,
 }
 
-/// Why a bearer token is not accepted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Refusal {
-    Unknown,
-    Expired,
-}
-
 impl State {
     pub(crate) fn new(info: &SandboxInfo) -> State {
         State {
@@ -117,13 +110,12 @@ impl State {
     }
 
     /// What a bearer token grants, if this directory issued it and it is still valid at `now`.
-    pub(crate) fn grant(&self, token: &str, now: DateTime<Utc>) -> Result<Grant, Refusal> {
-        let tokens = self.tokens.lock();
-        let grant = tokens.get(token).ok_or(Refusal::Unknown)?;
-        if grant.expires <= now {
-            return Err(Refusal::Expired);
-        }
-        Ok(grant.clone())
+    pub(crate) fn grant(&self, token: &str, now: DateTime<Utc>) -> Option<Grant> {
+        self.tokens
+            .lock()
+            .get(token)
+            .filter(|g| g.expires > now)
+            .cloned()
     }
 
     /// Forgets every issued token.
