@@ -250,14 +250,22 @@ impl DataverseClient {
             attempt += 1;
             let token = self.inner.tokens.bearer().await?;
             let slot = self.inner.limiter.acquire().await;
-            let result = self
-                .request(&method, &url, headers, &payload, &token)
-                .send()
-                .await;
+            // The request is in flight until its whole body is in.
+            let exchange = async {
+                let response = self
+                    .request(&method, &url, headers, &payload, &token)
+                    .send()
+                    .await?;
+                let status = response.status();
+                let headers = response.headers().clone();
+                Ok::<_, reqwest::Error>((status, headers, response.bytes().await?))
+            }
+            .await;
             drop(slot);
-            let response = match result {
-                Ok(response) => response,
+            let (status, response_headers, body) = match exchange {
+                Ok(exchange) => exchange,
                 Err(source) => {
+                    // A POST that may have reached the server is not sent twice.
                     let may_retry = idempotent || source.is_connect();
                     match transport_decision(attempt, rand::random()) {
                         Retry::After(wait) if may_retry => {
@@ -272,23 +280,6 @@ impl DataverseClient {
                         }
                     }
                 }
-            };
-            let status = response.status();
-            let response_headers = response.headers().clone();
-            let body = match response.bytes().await {
-                Ok(body) => body,
-                Err(source) => match transport_decision(attempt, rand::random()) {
-                    Retry::After(wait) if idempotent => {
-                        tokio::time::sleep(wait).await;
-                        continue;
-                    }
-                    _ => {
-                        return Err(Error::Transport {
-                            url: url.to_string(),
-                            source,
-                        });
-                    }
-                },
             };
             if status.is_success() || status == StatusCode::NOT_MODIFIED {
                 return Ok(Answer {

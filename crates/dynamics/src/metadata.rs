@@ -438,13 +438,19 @@ impl DataverseClient {
             ("$filter", format!("{property} ne null")),
             ("$top", "1".into()),
         ]);
+        self.allowed(&format!("{entity_set}?{query}")).await
+    }
+
+    /// Whether the caller may read a table at all.
+    async fn can_list(&self, entity_set: &str, primary_id: &str) -> Result<bool, Error> {
+        let query = query_string(&[("$select", primary_id.to_owned()), ("$top", "1".into())]);
+        self.allowed(&format!("{entity_set}?{query}")).await
+    }
+
+    /// Whether a read is allowed: answered, or refused with 403.
+    async fn allowed(&self, path: &str) -> Result<bool, Error> {
         match self
-            .send(
-                Method::GET,
-                self.url(&format!("{entity_set}?{query}"))?,
-                &[],
-                Payload::None,
-            )
+            .send(Method::GET, self.url(path)?, &[], Payload::None)
             .await
         {
             Ok(_) => Ok(true),
@@ -485,23 +491,6 @@ impl DataverseClient {
             });
         }
         Ok(out)
-    }
-
-    async fn can_list(&self, entity_set: &str, primary_id: &str) -> Result<bool, Error> {
-        let query = query_string(&[("$select", primary_id.to_owned()), ("$top", "1".into())]);
-        match self
-            .send(
-                Method::GET,
-                self.url(&format!("{entity_set}?{query}"))?,
-                &[],
-                Payload::None,
-            )
-            .await
-        {
-            Ok(_) => Ok(true),
-            Err(e) if e.is_forbidden() => Ok(false),
-            Err(e) => Err(e),
-        }
     }
 }
 

@@ -133,6 +133,21 @@ async fn lookups_are_written_with_odata_bind_only() {
         400,
         "the navigation property decides the target table"
     );
+    let by_column_name = create(
+        &org,
+        "contacts",
+        json!({ "lastname": "X", "parentcustomerid@odata.bind": format!("/accounts({account})") }),
+    )
+    .await;
+    let (status, _, message) = error_of(by_column_name).await;
+    assert_eq!(
+        status, 400,
+        "a customer lookup is bound through parentcustomerid_account or _contact"
+    );
+    assert!(
+        message.starts_with("An undeclared property 'parentcustomerid'"),
+        "{message}"
+    );
 }
 
 #[tokio::test]

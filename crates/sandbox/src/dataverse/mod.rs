@@ -43,7 +43,6 @@ use uuid::Uuid;
 pub(crate) use control::control_routes;
 pub use load::InsertError;
 
-use crate::entra::Refusal;
 use crate::info::SandboxInfo;
 use crate::metrics::Service;
 use crate::server::{ServiceSpec, with_network};
@@ -315,13 +314,10 @@ fn authenticate(world: &World, headers: &HeaderMap) -> Result<Uuid, Answer> {
                 .or_else(|| v.strip_prefix("bearer "))
         })
         .ok_or_else(challenge)?;
-    let grant =
-        world
-            .entra
-            .grant(token.trim(), world.clock.now())
-            .map_err(|refusal| match refusal {
-                Refusal::Unknown | Refusal::Expired => challenge(),
-            })?;
+    let grant = world
+        .entra
+        .grant(token.trim(), world.clock.now())
+        .ok_or_else(challenge)?;
     if !grant
         .audience
         .eq_ignore_ascii_case(world.info.dataverse.org_url.trim_end_matches('/'))

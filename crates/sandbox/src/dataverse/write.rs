@@ -45,7 +45,6 @@ pub(crate) fn apply(
         if let Some(nav) = key.strip_suffix("@odata.bind") {
             let (column, _, _) = e
                 .navigation(nav)
-                .or_else(|| e.live_columns().find(|(_, c)| c.kind.is_lookup() && c.name == nav).map(|(i, c)| (i, c, String::new())))
                 .ok_or_else(|| ApiError::bad_body(format!("An undeclared property '{nav}' which only has property annotations in the payload but no property value was found in the payload.")))?;
             let target = bind_target(schema, store, e, column, nav, value)?;
             check_access(ctx, e, column, mode)?;
@@ -290,23 +289,44 @@ pub(crate) fn create(
             "A record with matching key values already exists.",
         ));
     }
-    let mut row = Row {
+    let row = Row {
         id,
         version: 0,
         cells: Vec::new(),
     };
-    apply(ctx, &schema, &store, entity, &mut row, body, Mode::Create)?;
-    stamp(ctx, &schema, entity, &mut row, Mode::Create)?;
-    validate(
+    write(
         ctx,
         &schema,
-        &store,
+        &mut store,
         entity,
-        &row,
-        detect_duplicates(request),
+        row,
+        body,
+        Mode::Create,
+        request,
     )?;
-    store.put(entity, row);
     Ok(id)
+}
+
+/// Applies a body to a row, stamps it, checks the org's rules and stores it.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the locked schema and store travel with the write"
+)]
+fn write(
+    ctx: &Ctx<'_>,
+    schema: &Schema,
+    store: &mut Store,
+    entity: usize,
+    mut row: Row,
+    body: &Map<String, Value>,
+    mode: Mode,
+    request: Option<&Request<'_>>,
+) -> ApiResult<()> {
+    apply(ctx, schema, store, entity, &mut row, body, mode)?;
+    stamp(ctx, schema, entity, &mut row, mode)?;
+    validate(ctx, schema, store, entity, &row, detect_duplicates(request))?;
+    store.put(entity, row);
+    Ok(())
 }
 
 /// Updates an existing record.
@@ -321,22 +341,20 @@ pub(crate) fn update(
     let schema = state.schema.read();
     let mut store = state.store.write();
     let e = &schema.entities[entity];
-    let mut row = store
+    let row = store
         .row(entity, id)
         .cloned()
         .ok_or_else(|| ApiError::not_found(&e.logical, id))?;
-    apply(ctx, &schema, &store, entity, &mut row, body, Mode::Update)?;
-    stamp(ctx, &schema, entity, &mut row, Mode::Update)?;
-    validate(
+    write(
         ctx,
         &schema,
-        &store,
+        &mut store,
         entity,
-        &row,
-        detect_duplicates(request),
-    )?;
-    store.put(entity, row);
-    Ok(())
+        row,
+        body,
+        Mode::Update,
+        request,
+    )
 }
 
 /// Sets cells directly (actions: state changes, merge bookkeeping), stamping the caller.

@@ -71,13 +71,6 @@ pub(crate) struct State {
     tokens: Mutex<HashMap<String, Grant>>,
 }
 
-/// Why a bearer token is not accepted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Refusal {
-    Unknown,
-    Expired,
-}
-
 impl State {
     pub(crate) fn new(info: &SandboxInfo) -> State {
         State {
@@ -117,13 +110,12 @@ impl State {
     }
 
     /// What a bearer token grants, if this directory issued it and it is still valid at `now`.
-    pub(crate) fn grant(&self, token: &str, now: DateTime<Utc>) -> Result<Grant, Refusal> {
-        let tokens = self.tokens.lock();
-        let grant = tokens.get(token).ok_or(Refusal::Unknown)?;
-        if grant.expires <= now {
-            return Err(Refusal::Expired);
-        }
-        Ok(grant.clone())
+    pub(crate) fn grant(&self, token: &str, now: DateTime<Utc>) -> Option<Grant> {
+        self.tokens
+            .lock()
+            .get(token)
+            .filter(|g| g.expires > now)
+            .cloned()
     }
 
     /// Forgets every issued token.
@@ -474,6 +466,16 @@ fn issue(
 /// The resource a scope asks for: exactly one, `<org url>/.default` (or `/user_impersonation` for
 /// a user), and it must be the org this directory serves.
 fn check_scope(org: &str, scope: &str, grant_type: &str) -> Result<String, Refused> {
+    let invalid = || {
+        refuse(
+            StatusCode::BAD_REQUEST,
+            "invalid_scope",
+            70011,
+            format!(
+                "The provided value for the input parameter 'scope' isn't valid. The scope {scope} isn't valid."
+            ),
+        )
+    };
     let scopes: Vec<&str> = scope
         .split(' ')
         .filter(|s| {
@@ -482,14 +484,7 @@ fn check_scope(org: &str, scope: &str, grant_type: &str) -> Result<String, Refus
         .collect();
     let resources: Vec<(&str, &str)> = scopes.iter().filter_map(|s| s.rsplit_once('/')).collect();
     if resources.len() != scopes.len() || resources.is_empty() {
-        return Err(refuse(
-            StatusCode::BAD_REQUEST,
-            "invalid_scope",
-            70011,
-            format!(
-                "The provided value for the input parameter 'scope' isn't valid. The scope {scope} isn't valid."
-            ),
-        ));
+        return Err(invalid());
     }
     let first = resources[0].0.trim_end_matches('/');
     if resources
@@ -507,14 +502,7 @@ fn check_scope(org: &str, scope: &str, grant_type: &str) -> Result<String, Refus
         .iter()
         .all(|(_, p)| *p == ".default" || (grant_type == "password" && *p == "user_impersonation"));
     if !permission_ok {
-        return Err(refuse(
-            StatusCode::BAD_REQUEST,
-            "invalid_scope",
-            70011,
-            format!(
-                "The provided value for the input parameter 'scope' isn't valid. The scope {scope} isn't valid."
-            ),
-        ));
+        return Err(invalid());
     }
     if !first.eq_ignore_ascii_case(org.trim_end_matches('/')) {
         return Err(refuse(
