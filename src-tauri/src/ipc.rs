@@ -120,42 +120,45 @@ pub enum KeychainStatus {
     Unavailable { message: String },
 }
 
-/// The TypeScript declarations of every IPC type, as committed in `ui/src/lib/ipc/bindings.ts`.
+/// Collects the declaration of each type once, with every type it depends on.
+struct Declarations {
+    cfg: ts_rs::Config,
+    seen: std::collections::HashSet<String>,
+    out: Vec<String>,
+}
+
+impl ts_rs::TypeVisitor for Declarations {
+    fn visit<T: TS + 'static + ?Sized>(&mut self) {
+        // Only declared types have an output path; built-ins (string, number...) have none.
+        if T::output_path().is_none() || !self.seen.insert(T::ident(&self.cfg)) {
+            return;
+        }
+        self.out.push(T::decl(&self.cfg));
+        T::visit_dependencies(self);
+    }
+}
+
+/// The TypeScript declarations of every IPC type, as committed in `ui/src/lib/ipc/bindings.ts`:
+/// the types commands take and answer, and everything they refer to.
 pub fn typescript_bindings() -> String {
+    use ts_rs::TypeVisitor;
     // 64-bit ids and counts travel as JSON numbers, well inside JavaScript's safe integers.
-    let cfg = ts_rs::Config::default().with_large_int("number");
-    let decls = [
-        ErrorCode::decl(&cfg),
-        IpcError::decl(&cfg),
-        FieldError::decl(&cfg),
-        FormField::decl(&cfg),
-        FieldProblem::decl(&cfg),
-        KeychainStatus::decl(&cfg),
-        StartupReport::decl(&cfg),
-        Status::decl(&cfg),
-        SyncState::decl(&cfg),
-        StopReason::decl(&cfg),
-        StopCode::decl(&cfg),
-        RunProgress::decl(&cfg),
-        EntityProgress::decl(&cfg),
-        Budget::decl(&cfg),
-        Run::decl(&cfg),
-        RunKind::decl(&cfg),
-        RunStatus::decl(&cfg),
-        RunStats::decl(&cfg),
-        Counts::decl(&cfg),
-        RecordError::decl(&cfg),
-        Entry::decl(&cfg),
-        Flow::decl(&cfg),
-        Rule::decl(&cfg),
-        Value::decl(&cfg),
-        serde_json::Value::decl(&cfg),
-    ];
+    let mut declarations = Declarations {
+        cfg: ts_rs::Config::default().with_large_int("number"),
+        seen: std::collections::HashSet::new(),
+        out: Vec::new(),
+    };
+    declarations.visit::<IpcError>();
+    declarations.visit::<StartupReport>();
+    declarations.visit::<Status>();
+    declarations.visit::<Run>();
+    declarations.visit::<RecordError>();
+    declarations.visit::<Entry>();
     let mut out = String::from(
         "// Generated from the Rust IPC types (src-tauri/src/ipc.rs) by `cargo xtask bindings`.\n\
          // Do not edit: a test fails when this file differs from what the Rust types produce.\n",
     );
-    for decl in decls {
+    for decl in declarations.out {
         out.push_str("\nexport ");
         out.push_str(&decl);
         out.push('\n');

@@ -8,10 +8,6 @@ use dynasync_engine::status::StopCode;
 
 /// Why `dynasync` stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[expect(
-    dead_code,
-    reason = "quota, partial, stopped and unreachable are what `dynasync sync` reports"
-)]
 pub(crate) enum Exit {
     Ok = 0,
     /// Something unexpected; the message says what.

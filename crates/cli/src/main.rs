@@ -4,6 +4,10 @@
 mod commands;
 mod exit;
 mod output;
+mod progress;
+mod secrets_input;
+mod setup_file;
+mod text;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -31,6 +35,15 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Sets Dynasync up from a file: checks both connections, chooses the fields and custom
+    /// entities, sets the options and prepares Marketo.
+    Setup(commands::setup::Args),
+    /// Checks both saved connections again (the wizard's seven Dynamics checks and Marketo's).
+    Validate,
+    /// Runs the sync: the first sync, then a cycle 5 minutes after each one ends.
+    Sync(commands::sync::Args),
+    /// Prints the current setup as a setup file (no secrets).
+    ExportConfig,
     /// Shows the setup, the latest runs, open errors and the backlog, and whether a process is
     /// syncing this data.
     Status(commands::status::Args),
@@ -71,6 +84,10 @@ fn main() -> ExitCode {
     };
     let exit = runtime.block_on(async {
         match cli.command {
+            Command::Setup(args) => commands::setup::run(cli.data_dir, args).await,
+            Command::Validate => commands::validate::run(cli.data_dir).await,
+            Command::Sync(args) => commands::sync::run(cli.data_dir, args).await,
+            Command::ExportConfig => commands::export::run(cli.data_dir).await,
             Command::Status(args) => commands::status::run(cli.data_dir, args).await,
             Command::Errors(args) => commands::errors::run(cli.data_dir, args).await,
             Command::Why(args) => commands::why::run(cli.data_dir, args).await,

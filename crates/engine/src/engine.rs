@@ -276,6 +276,20 @@ impl Engine {
         who: &str,
         confirmed: bool,
     ) -> Result<crate::schedule::CycleOutcome, EngineError> {
+        self.sync_once_until(who, confirmed, tokio_util::sync::CancellationToken::new())
+            .await
+    }
+
+    /// [`Engine::sync_once`], stopping after the current batch once `cancel` is cancelled (Ctrl-C).
+    ///
+    /// # Errors
+    /// As [`Engine::sync_once`].
+    pub async fn sync_once_until(
+        &self,
+        who: &str,
+        confirmed: bool,
+        cancel: tokio_util::sync::CancellationToken,
+    ) -> Result<crate::schedule::CycleOutcome, EngineError> {
         use crate::schedule::Cycles;
         if self.is_running() {
             return Err(EngineError::Setup(
@@ -302,9 +316,7 @@ impl Engine {
         };
         let runner = crate::exec::Runner::new(self.clone());
         let request = crate::schedule::CycleRequest { kind, confirmed };
-        Ok(runner
-            .run(request, tokio_util::sync::CancellationToken::new())
-            .await)
+        Ok(runner.run(request, cancel).await)
     }
 
     /// Whether this process is syncing (holds the data directory).

@@ -1,8 +1,6 @@
 // Generated from the Rust IPC types (src-tauri/src/ipc.rs) by `cargo xtask bindings`.
 // Do not edit: a test fails when this file differs from what the Rust types produce.
 
-export type ErrorCode = "internal" | "invalidInput" | "notConfigured" | "busy" | "keychain" | "service" | "stopped";
-
 export type IpcError = { code: ErrorCode, message: string, 
 /**
  * For `invalidInput`: each wrong field and its problem.
@@ -15,9 +13,11 @@ export type FormField = "orgUrl" | "tenant" | "clientId" | "clientSecret" | "aut
 
 export type FieldProblem = "required" | "notAUrl" | "httpNotAllowed" | "hasPath" | "notARestEndpoint" | "notAnIdentityEndpoint" | "notAGuid" | "notATenant" | "notAUsername" | "locked";
 
-export type KeychainStatus = { "status": "ready", backend: string, } | { "status": "unavailable", message: string, };
+export type ErrorCode = "internal" | "invalidInput" | "notConfigured" | "busy" | "keychain" | "service" | "stopped";
 
 export type StartupReport = { appVersion: string, keychain: KeychainStatus, };
+
+export type KeychainStatus = { "status": "ready", backend: string, } | { "status": "unavailable", message: string, };
 
 export type Status = { state: SyncState, reason: StopReason | null, nextCycleAt: string | null, run: RunProgress | null, lastRunEndedAt: string | null, budget: Budget | null, 
 /**
@@ -25,19 +25,23 @@ export type Status = { state: SyncState, reason: StopReason | null, nextCycleAt:
  */
 sandbox: boolean, };
 
-export type SyncState = "notConfigured" | "idle" | "syncing" | "paused" | "stopped";
-
 export type StopReason = { code: StopCode, detail: string, };
 
 export type StopCode = "pausedByUser" | "quotaExhausted" | "organizationChanged" | "marketoInstanceChanged" | "circuitBreaker" | "authFailed" | "fieldDeleted" | "unreachable" | "internal";
 
 export type RunProgress = { runId: number, kind: RunKind, startedAt: string, entities: Array<EntityProgress>, };
 
+export type RunKind = "firstSync" | "cycle" | "quickSync" | "backfill";
+
 export type EntityProgress = { entity: string, phase: Phase, done: number, 
 /**
  * Known once the entity's records are counted (first sync, back-fills).
  */
 total: number | null, etaSeconds: number | null, };
+
+export type Phase = "firstCopy" | "changes" | "backfill";
+
+export type SyncState = "notConfigured" | "idle" | "syncing" | "paused" | "stopped";
 
 export type Budget = { usedToday: number, quota: number, 
 /**
@@ -50,8 +54,6 @@ reserve: number,
 resetsAt: string, };
 
 export type Run = { id: number, kind: RunKind, startedAt: string, endedAt: string | null, status: RunStatus, stats: RunStats, message: string | null, };
-
-export type RunKind = "firstSync" | "cycle" | "quickSync" | "backfill";
 
 export type RunStatus = "running" | "succeeded" | "partlyFailed" | "failed" | "stopped";
 
@@ -77,16 +79,16 @@ record: string,
  */
 operation: string, code: string, message: string, attempts: number, blocked: JsonValue | null, resolvedAt: string | null, };
 
+export type Flow = "toMarketo" | "toDynamics" | "none";
+
+export type JsonValue = number | string | boolean | Array<JsonValue> | { [key in string]: JsonValue } | null;
+
 export type Entry = { runId: number, at: string, entity: string, dynamicsId: string | null, marketoId: string | null, 
 /**
  * The Marketo field name, or `None` for a decision about the whole record.
  */
 field: string | null, flow: Flow, before: Value | null, after: Value | null, rule: Rule, note: string | null, };
 
-export type Flow = "toMarketo" | "toDynamics" | "none";
-
-export type Rule = "firstCopy" | "fillEmpty" | "dynamicsChanged" | "marketoChanged" | "sameOnBothSides" | "marketoWinsForLeads" | "dynamicsWinsForContacts" | "dynamicsWinsOneWay" | "accountOverridesCompany" | "accountActivityCap" | "filterNo" | "filterBlank" | "filterYes" | "deletedInDynamics" | "deletedInMarketo" | "qualified" | "merged" | "changedBySyncUser" | "syncPersonToMicrosoft" | "rejectedByDynamics" | "backfill" | "matchedByDynamicsId" | "matchedByEmail" | "ambiguousMatch";
-
 export type Value = { "t": "null" } | { "t": "text", "v": string } | { "t": "int", "v": number } | { "t": "decimal", "v": string } | { "t": "bool", "v": boolean } | { "t": "dateTime", "v": string } | { "t": "date", "v": string } | { "t": "choice", "v": number } | { "t": "ref", "v": string };
 
-export type JsonValue = number | string | boolean | Array<JsonValue> | { [key in string]: JsonValue } | null;
+export type Rule = "firstCopy" | "fillEmpty" | "dynamicsChanged" | "marketoChanged" | "sameOnBothSides" | "marketoWinsForLeads" | "dynamicsWinsForContacts" | "dynamicsWinsOneWay" | "accountOverridesCompany" | "accountActivityCap" | "filterNo" | "filterBlank" | "filterYes" | "deletedInDynamics" | "deletedInMarketo" | "qualified" | "merged" | "changedBySyncUser" | "syncPersonToMicrosoft" | "rejectedByDynamics" | "backfill" | "matchedByDynamicsId" | "matchedByEmail" | "ambiguousMatch";
