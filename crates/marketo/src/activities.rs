@@ -118,10 +118,13 @@ impl LeadChange {
 }
 
 fn attribute_text(attributes: &[Attribute], name: &str) -> Option<String> {
-    attributes.iter().find(|a| a.name == name).map(|a| match &a.value {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    })
+    attributes
+        .iter()
+        .find(|a| a.name == name)
+        .map(|a| match &a.value {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        })
 }
 
 fn text(value: Option<Value>) -> Option<String> {
@@ -171,7 +174,10 @@ impl WireActivity {
             .clone()
             .or_else(|| self.id.map(|i| i.to_string()))
             .unwrap_or_default();
-        (self.id.or_else(|| guid.parse().ok()).unwrap_or_default(), guid)
+        (
+            self.id.or_else(|| guid.parse().ok()).unwrap_or_default(),
+            guid,
+        )
     }
 }
 
@@ -452,13 +458,18 @@ impl MarketoClient {
     /// # Errors
     /// Any response-level error.
     pub async fn paging_token(&self, since: DateTime<Utc>) -> Result<PagingToken, Error> {
-        let request = Request::get("/v1/activities/pagingtoken.json")
-            .param("sinceDatetime", since.to_rfc3339_opts(SecondsFormat::Secs, true));
+        let request = Request::get("/v1/activities/pagingtoken.json").param(
+            "sinceDatetime",
+            since.to_rfc3339_opts(SecondsFormat::Secs, true),
+        );
         let envelope = self.call::<Value>(request).await?;
-        envelope.next_page_token.map(PagingToken).ok_or_else(|| Error::Decode {
-            path: "nextPageToken".into(),
-            message: "Get Paging Token returned no token".into(),
-        })
+        envelope
+            .next_page_token
+            .map(PagingToken)
+            .ok_or_else(|| Error::Decode {
+                path: "nextPageToken".into(),
+                message: "Get Paging Token returned no token".into(),
+            })
     }
 
     /// One page (up to 300) of New Lead activities and Change Data Value activities of `fields`
@@ -466,9 +477,15 @@ impl MarketoClient {
     ///
     /// # Errors
     /// [`Error::Invalid`] without fields; any response-level error (1006 for an unknown field).
-    pub async fn lead_changes(&self, token: &PagingToken, fields: &[&str]) -> Result<LeadChangesPage, Error> {
+    pub async fn lead_changes(
+        &self,
+        token: &PagingToken,
+        fields: &[&str],
+    ) -> Result<LeadChangesPage, Error> {
         if fields.is_empty() {
-            return Err(Error::Invalid("lead changes are read for named fields".into()));
+            return Err(Error::Invalid(
+                "lead changes are read for named fields".into(),
+            ));
         }
         let request = Request::get("/v1/activities/leadchanges.json")
             .param("nextPageToken", token.as_str())
@@ -545,7 +562,10 @@ impl MarketoClient {
     /// # Errors
     /// Any response-level error.
     pub async fn activity_types(&self) -> Result<Vec<ActivityType>, Error> {
-        Ok(self.call(Request::get("/v1/activities/types.json")).await?.result)
+        Ok(self
+            .call(Request::get("/v1/activities/types.json"))
+            .await?
+            .result)
     }
 
     /// The custom activity types, approved or draft (`activities/external/types.json`).
@@ -564,8 +584,13 @@ impl MarketoClient {
     ///
     /// # Errors
     /// Any response-level error (1027 past 10 types, 1028 past 20 attributes).
-    pub async fn create_custom_activity_type(&self, def: &NewActivityType) -> Result<CustomActivityType, Error> {
-        let request = Request::post("/v1/activities/external/type.json").json(def).not_idempotent();
+    pub async fn create_custom_activity_type(
+        &self,
+        def: &NewActivityType,
+    ) -> Result<CustomActivityType, Error> {
+        let request = Request::post("/v1/activities/external/type.json")
+            .json(def)
+            .not_idempotent();
         let mut created = self.first::<CustomActivityType>(request).await?;
         if !def.attributes.is_empty() {
             let request = Request::post(format!(
@@ -583,8 +608,13 @@ impl MarketoClient {
     ///
     /// # Errors
     /// Any response-level error (709 when there is no draft).
-    pub async fn approve_custom_activity_type(&self, api_name: &str) -> Result<CustomActivityType, Error> {
-        let request = Request::post(format!("/v1/activities/external/type/{api_name}/approve.json"));
+    pub async fn approve_custom_activity_type(
+        &self,
+        api_name: &str,
+    ) -> Result<CustomActivityType, Error> {
+        let request = Request::post(format!(
+            "/v1/activities/external/type/{api_name}/approve.json"
+        ));
         self.first(request).await
     }
 
@@ -593,7 +623,10 @@ impl MarketoClient {
     ///
     /// # Errors
     /// A response-level error of any call.
-    pub async fn add_custom_activities(&self, input: Vec<CustomActivity>) -> Result<Vec<RecordOutcome>, Error> {
+    pub async fn add_custom_activities(
+        &self,
+        input: Vec<CustomActivity>,
+    ) -> Result<Vec<RecordOutcome>, Error> {
         self.write_batches(&input, MAX_RECORDS, |range, chunk| async move {
             let request = Request::post("/v1/activities/external.json")
                 .json(&json!({ "input": chunk }))
@@ -605,7 +638,10 @@ impl MarketoClient {
     }
 
     /// The first result item of a call that answers with one.
-    pub(crate) async fn first<T: serde::de::DeserializeOwned>(&self, request: Request) -> Result<T, Error> {
+    pub(crate) async fn first<T: serde::de::DeserializeOwned>(
+        &self,
+        request: Request,
+    ) -> Result<T, Error> {
         self.call::<T>(request)
             .await?
             .result

@@ -74,12 +74,19 @@ mod tests {
 
     #[test]
     fn batches_hold_at_most_300_records_and_stay_under_a_megabyte() {
-        let small: Vec<_> = (0..700).map(|i| json!({"email": format!("{i}@x.com")})).collect();
+        let small: Vec<_> = (0..700)
+            .map(|i| json!({"email": format!("{i}@x.com")}))
+            .collect();
         let ranges = batches(&small, 300).unwrap();
         assert_eq!(ranges, vec![0..300, 300..600, 600..700]);
-        let big: Vec<_> = (0..10).map(|_| json!({"address": "x".repeat(300_000)})).collect();
+        let big: Vec<_> = (0..10)
+            .map(|_| json!({"address": "x".repeat(300_000)}))
+            .collect();
         let ranges = batches(&big, 300).unwrap();
-        assert!(ranges.iter().all(|r| r.len() <= 3), "three 300 KB records fill a call: {ranges:?}");
+        assert!(
+            ranges.iter().all(|r| r.len() <= 3),
+            "three 300 KB records fill a call: {ranges:?}"
+        );
         assert_eq!(ranges.iter().map(|r| r.len()).sum::<usize>(), 10);
         let huge = vec![json!({"address": "x".repeat(1_100_000)})];
         assert!(matches!(batches(&huge, 300), Err(Error::Invalid(_))));

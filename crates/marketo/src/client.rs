@@ -11,11 +11,11 @@ use serde::de::DeserializeOwned;
 use tokio::time::Instant;
 use url::Url;
 
+use crate::Error;
 use crate::envelope::{self, Envelope};
 use crate::error::RETRYABLE_CODES;
 use crate::limiter::{Budget, Limiter, Limits};
 use crate::retry::{MAX_ATTEMPTS, Retry, Signal, retry_decision};
-use crate::Error;
 
 /// A Marketo REST client for one instance and one LaunchPoint service. Cheap to clone; clones
 /// share the token, the limiter and the budget.
@@ -40,6 +40,28 @@ pub(crate) struct Inner {
 struct Token {
     value: String,
     expires: Instant,
+}
+
+/// Identity's answer (`authentication.md`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct IdentityToken {
+    pub access_token: String,
+    #[serde(default)]
+    pub token_type: String,
+    /// The token's remaining lifetime in seconds (3,600 when new).
+    pub expires_in: u64,
+    /// The API-only user the service belongs to.
+    #[serde(default)]
+    pub scope: String,
+}
+
+/// Identity's refusal, an OAuth error body: `invalid_client`, "Bad client credentials".
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct IdentityRefusal {
+    #[serde(default)]
+    pub error: String,
+    #[serde(default)]
+    pub error_description: String,
 }
 
 /// Builds a [`MarketoClient`].
@@ -212,7 +234,11 @@ impl Request {
     /// A GET whose query would make the URI too long goes as `POST ?_method=GET` with the query
     /// in a form body (`lead-database.md`, Long URIs).
     fn fit_uri(self) -> Request {
-        let length: usize = self.query.iter().map(|(k, v)| k.len() + v.len() * 3 + 2).sum();
+        let length: usize = self
+            .query
+            .iter()
+            .map(|(k, v)| k.len() + v.len() * 3 + 2)
+            .sum();
         if self.method != Method::GET || length + self.path.len() <= MAX_URI {
             return self;
         }
@@ -256,18 +282,6 @@ impl MarketoClient {
 
     /// `GET <identity>/oauth/token?grant_type=client_credentials&client_id=&client_secret=`.
     async fn identity(&self) -> Result<Token, Error> {
-        #[derive(serde::Deserialize)]
-        struct Answer {
-            access_token: String,
-            expires_in: u64,
-        }
-        #[derive(serde::Deserialize)]
-        struct Refusal {
-            #[serde(default)]
-            error: String,
-            #[serde(default)]
-            error_description: String,
-        }
         let url = format!("{}/oauth/token", self.inner.identity);
         let mut attempt = 0;
         loop {
@@ -294,17 +308,18 @@ impl MarketoClient {
                     drop(permit);
                     match status {
                         200 => {
-                            let answer: Answer = envelope::decode(&body)?;
+                            let answer: IdentityToken = envelope::decode(&body)?;
                             return Ok(Token {
                                 value: answer.access_token,
                                 expires: asked + Duration::from_secs(answer.expires_in),
                             });
                         }
                         400 | 401 | 403 => {
-                            let refusal: Refusal = serde_json::from_slice(&body).unwrap_or(Refusal {
-                                error: format!("HTTP {status}"),
-                                error_description: String::from_utf8_lossy(&body).into_owned(),
-                            });
+                            let refusal: IdentityRefusal =
+                                serde_json::from_slice(&body).unwrap_or(IdentityRefusal {
+                                    error: format!("HTTP {status}"),
+                                    error_description: String::from_utf8_lossy(&body).into_owned(),
+                                });
                             return Err(Error::Auth(format!(
                                 "{} ({})",
                                 refusal.error_description, refusal.error
@@ -349,7 +364,10 @@ impl MarketoClient {
         if status == 200 {
             Ok(body.to_vec())
         } else {
-            Err(Failure::Status(status, String::from_utf8_lossy(&body).into_owned()))
+            Err(Failure::Status(
+                status,
+                String::from_utf8_lossy(&body).into_owned(),
+            ))
         }
     }
 
@@ -373,12 +391,18 @@ impl MarketoClient {
             let (signal, error) = match sent {
                 Ok(body) => match envelope::parse::<T>(&body) {
                     Ok(envelope) => return Ok(envelope),
-                    Err(Error::Api { code: 601 | 602, .. }) if !renewed => {
+                    Err(Error::Api {
+                        code: 601 | 602, ..
+                    }) if !renewed => {
                         self.forget(&token).await;
                         renewed = true;
                         continue;
                     }
-                    Err(Error::Api { code: code @ (601 | 602), message, .. }) => {
+                    Err(Error::Api {
+                        code: code @ (601 | 602),
+                        message,
+                        ..
+                    }) => {
                         return Err(Error::Auth(format!(
                             "a renewed token was refused too ({code}: {message})"
                         )));
@@ -388,7 +412,9 @@ impl MarketoClient {
                     }
                     Err(error) => return Err(error),
                 },
-                Err(Failure::Status(status, body)) => (Signal::Status(status), Error::Http { status, body }),
+                Err(Failure::Status(status, body)) => {
+                    (Signal::Status(status), Error::Http { status, body })
+                }
                 Err(Failure::Transport(e)) => (Signal::Transport, Error::Transport(e)),
             };
             let unsure = matches!(signal, Signal::Transport | Signal::Status(_));
@@ -399,7 +425,11 @@ impl MarketoClient {
                 Retry::After(wait) => tokio::time::sleep(wait).await,
                 Retry::Stop => {
                     return Err(match error {
-                        Error::Api { code: code @ (606 | 615), message, .. } => Error::RateLimited {
+                        Error::Api {
+                            code: code @ (606 | 615),
+                            message,
+                            ..
+                        } => Error::RateLimited {
                             code,
                             message,
                             attempts: (attempt + 1).min(MAX_ATTEMPTS + 1),
@@ -413,7 +443,10 @@ impl MarketoClient {
     }
 
     /// Every page of a paged read: follows `nextPageToken` while `moreResult` says so.
-    pub(crate) async fn all_pages<T: DeserializeOwned>(&self, request: Request) -> Result<Vec<T>, Error> {
+    pub(crate) async fn all_pages<T: DeserializeOwned>(
+        &self,
+        request: Request,
+    ) -> Result<Vec<T>, Error> {
         let mut all = Vec::new();
         let mut token: Option<String> = None;
         loop {
@@ -437,15 +470,25 @@ mod tests {
 
     #[test]
     fn a_query_too_long_for_the_uri_goes_as_a_form_with_method_get() {
-        let long = (0..300).map(|i| format!("person-{i}@example.com")).collect::<Vec<_>>().join(",");
+        let long = (0..300)
+            .map(|i| format!("person-{i}@example.com"))
+            .collect::<Vec<_>>()
+            .join(",");
         let request = Request::get("/v1/leads.json")
             .param("filterType", "email")
             .param("filterValues", &long)
             .fit_uri();
         assert_eq!(request.method, Method::POST);
-        assert_eq!(request.query, vec![("_method".to_owned(), "GET".to_owned())]);
-        assert!(matches!(&request.body, Body::Form(f) if f.iter().any(|(k, v)| k == "filterValues" && *v == long)));
-        let short = Request::get("/v1/leads.json").param("filterValues", "a@b.c").fit_uri();
+        assert_eq!(
+            request.query,
+            vec![("_method".to_owned(), "GET".to_owned())]
+        );
+        assert!(
+            matches!(&request.body, Body::Form(f) if f.iter().any(|(k, v)| k == "filterValues" && *v == long))
+        );
+        let short = Request::get("/v1/leads.json")
+            .param("filterValues", "a@b.c")
+            .fit_uri();
         assert_eq!(short.method, Method::GET, "a short query stays in the URI");
     }
 }

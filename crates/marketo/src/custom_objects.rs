@@ -66,7 +66,10 @@ impl MarketoClient {
     /// # Errors
     /// Any response-level error.
     pub async fn custom_object_types(&self) -> Result<Vec<CustomObjectType>, Error> {
-        Ok(self.call(Request::get("/v1/customobjects/schema.json")).await?.result)
+        Ok(self
+            .call(Request::get("/v1/customobjects/schema.json"))
+            .await?
+            .result)
     }
 
     /// One custom object type's schema, approved version first.
@@ -74,8 +77,10 @@ impl MarketoClient {
     /// # Errors
     /// Any response-level error (1013 for an unknown type).
     pub async fn describe_custom_object(&self, api_name: &str) -> Result<CustomObjectType, Error> {
-        self.first(Request::get(format!("/v1/customobjects/schema/{api_name}/describe.json")))
-            .await
+        self.first(Request::get(format!(
+            "/v1/customobjects/schema/{api_name}/describe.json"
+        )))
+        .await
     }
 
     /// Creates a custom object type, as a draft.
@@ -85,7 +90,9 @@ impl MarketoClient {
     pub async fn create_custom_object_type(&self, def: &NewCustomObjectType) -> Result<(), Error> {
         let mut body = serde_json::to_value(def).expect("plain fields serialize");
         body["action"] = Value::from("createOnly");
-        let request = Request::post("/v1/customobjects/schema.json").json(&body).not_idempotent();
+        let request = Request::post("/v1/customobjects/schema.json")
+            .json(&body)
+            .not_idempotent();
         self.call::<Value>(request).await?;
         Ok(())
     }
@@ -94,7 +101,11 @@ impl MarketoClient {
     ///
     /// # Errors
     /// Any response-level error (709 for a dedupe or link field once approved).
-    pub async fn add_custom_object_fields(&self, api_name: &str, fields: &[NewCustomObjectField]) -> Result<(), Error> {
+    pub async fn add_custom_object_fields(
+        &self,
+        api_name: &str,
+        fields: &[NewCustomObjectField],
+    ) -> Result<(), Error> {
         let request = Request::post(format!("/v1/customobjects/schema/{api_name}/addField.json"))
             .json(&serde_json::json!({ "input": fields }))
             .not_idempotent();
@@ -124,8 +135,13 @@ impl MarketoClient {
         dedupe_by: DedupeBy,
         input: Vec<Record>,
     ) -> Result<Vec<RecordOutcome>, Error> {
-        self.sync_records(&format!("/v1/customobjects/{api_name}"), action, dedupe_by, input)
-            .await
+        self.sync_records(
+            &format!("/v1/customobjects/{api_name}"),
+            action,
+            dedupe_by,
+            input,
+        )
+        .await
     }
 
     /// Records of a custom object by a searchable field (`idField`, `dedupeFields`, a link field).
@@ -139,15 +155,25 @@ impl MarketoClient {
         values: &[String],
         fields: &[&str],
     ) -> Result<Vec<Record>, Error> {
-        self.get_records(&format!("/v1/customobjects/{api_name}"), filter_type, values, fields)
-            .await
+        self.get_records(
+            &format!("/v1/customobjects/{api_name}"),
+            filter_type,
+            values,
+            fields,
+        )
+        .await
     }
 
     /// Records of a custom object by a compound dedupe key.
     ///
     /// # Errors
     /// Any response-level error.
-    pub async fn get_custom_objects_by_key(&self, api_name: &str, keys: &[Record], fields: &[&str]) -> Result<Vec<Record>, Error> {
+    pub async fn get_custom_objects_by_key(
+        &self,
+        api_name: &str,
+        keys: &[Record],
+        fields: &[&str],
+    ) -> Result<Vec<Record>, Error> {
         self.get_by_compound_key(&format!("/v1/customobjects/{api_name}"), keys, fields)
             .await
     }
@@ -156,7 +182,12 @@ impl MarketoClient {
     ///
     /// # Errors
     /// A response-level error of any call.
-    pub async fn delete_custom_objects(&self, api_name: &str, by: DedupeBy, input: Vec<Record>) -> Result<Vec<RecordOutcome>, Error> {
+    pub async fn delete_custom_objects(
+        &self,
+        api_name: &str,
+        by: DedupeBy,
+        input: Vec<Record>,
+    ) -> Result<Vec<RecordOutcome>, Error> {
         self.delete_records(&format!("/v1/customobjects/{api_name}"), by, input)
             .await
     }

@@ -120,7 +120,8 @@ mod tests {
         struct Item {
             id: i64,
         }
-        let bad = parse::<Item>(br#"{"success":true,"result":[{"id":1},{"id":"two"}]}"#).unwrap_err();
+        let bad =
+            parse::<Item>(br#"{"success":true,"result":[{"id":1},{"id":"two"}]}"#).unwrap_err();
         match bad {
             Error::Decode { path, .. } => assert_eq!(path, "result[1].id"),
             other => panic!("expected a decode error, got {other:?}"),

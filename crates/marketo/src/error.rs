@@ -82,7 +82,13 @@ impl Error {
     /// 603 access denied).
     pub fn is_auth(&self) -> bool {
         matches!(self, Error::Auth(_))
-            || matches!(self, Error::Api { code: 601..=603, .. })
+            || matches!(
+                self,
+                Error::Api {
+                    code: 601..=603,
+                    ..
+                }
+            )
     }
 
     /// Whether a daily quota is used up; see [`Error::quota_resets_at`].
@@ -101,15 +107,21 @@ impl Error {
     /// Whether the rate or concurrency limit refused the call.
     pub fn is_rate_limited(&self) -> bool {
         matches!(self, Error::RateLimited { .. })
-            || matches!(self, Error::Api { code: 606 | 615, .. })
+            || matches!(
+                self,
+                Error::Api {
+                    code: 606 | 615,
+                    ..
+                }
+            )
     }
 
     /// The Marketo error code, for response-level errors.
     pub fn code(&self) -> Option<u32> {
         match self {
-            Error::Api { code, .. } | Error::Quota { code, .. } | Error::RateLimited { code, .. } => {
-                Some(*code)
-            }
+            Error::Api { code, .. }
+            | Error::Quota { code, .. }
+            | Error::RateLimited { code, .. } => Some(*code),
             _ => None,
         }
     }
@@ -148,7 +160,19 @@ mod tests {
         assert!(quota.is_quota() && !quota.is_retryable());
         let wait = quota.retry_after().unwrap();
         assert!(wait > Duration::from_secs(7000) && wait <= Duration::from_secs(7200));
-        assert!(Error::Http { status: 502, body: String::new() }.is_retryable());
-        assert!(!Error::Http { status: 413, body: String::new() }.is_retryable());
+        assert!(
+            Error::Http {
+                status: 502,
+                body: String::new()
+            }
+            .is_retryable()
+        );
+        assert!(
+            !Error::Http {
+                status: 413,
+                body: String::new()
+            }
+            .is_retryable()
+        );
     }
 }

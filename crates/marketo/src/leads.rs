@@ -43,7 +43,9 @@ pub struct LeadDescription {
 
 impl LeadDescription {
     pub fn field(&self, name: &str) -> Option<&LeadField> {
-        self.fields.iter().find(|f| f.name.eq_ignore_ascii_case(name))
+        self.fields
+            .iter()
+            .find(|f| f.name.eq_ignore_ascii_case(name))
     }
 
     pub fn is_searchable(&self, name: &str) -> bool {
@@ -132,16 +134,36 @@ impl NewField {
             ..NewField::new(name, display, data_type)
         };
         vec![
-            described("microsoftType", "Microsoft Type", "string",
-                "Lead or Contact. If empty, the lead exists only as a person in Marketo"),
-            described("microsoftCreatedDate", "Microsoft Created Date", "datetime",
-                "Date created in MS Dynamics (can be different from Created in Marketo)"),
-            described("microsoftIsDeleted", "Microsoft is Deleted", "boolean",
-                "Person used to be in Microsoft but was deleted and now lives only in Marketo"),
-            described("microsoftLeadId", "Microsoft Lead Id", "string",
-                "The Dynamics lead this person is synced with"),
-            described("microsoftContactId", "Microsoft Contact Id", "string",
-                "The Dynamics contact this person is synced with"),
+            described(
+                "microsoftType",
+                "Microsoft Type",
+                "string",
+                "Lead or Contact. If empty, the lead exists only as a person in Marketo",
+            ),
+            described(
+                "microsoftCreatedDate",
+                "Microsoft Created Date",
+                "datetime",
+                "Date created in MS Dynamics (can be different from Created in Marketo)",
+            ),
+            described(
+                "microsoftIsDeleted",
+                "Microsoft is Deleted",
+                "boolean",
+                "Person used to be in Microsoft but was deleted and now lives only in Marketo",
+            ),
+            described(
+                "microsoftLeadId",
+                "Microsoft Lead Id",
+                "string",
+                "The Dynamics lead this person is synced with",
+            ),
+            described(
+                "microsoftContactId",
+                "Microsoft Contact Id",
+                "string",
+                "The Dynamics contact this person is synced with",
+            ),
         ]
     }
 }
@@ -161,7 +183,10 @@ impl MarketoClient {
     /// # Errors
     /// Any response-level error.
     pub async fn describe_lead_attributes(&self) -> Result<Vec<LeadAttribute>, Error> {
-        Ok(self.call(Request::get("/v1/leads/describe.json")).await?.result)
+        Ok(self
+            .call(Request::get("/v1/leads/describe.json"))
+            .await?
+            .result)
     }
 
     /// Every lead field's schema, custom ones marked (`GET /rest/v1/leads/schema/fields.json`,
@@ -178,7 +203,10 @@ impl MarketoClient {
     ///
     /// # Errors
     /// Any response-level error; a field that exists already is a skipped outcome, not an error.
-    pub async fn create_lead_fields(&self, fields: &[NewField]) -> Result<Vec<RecordOutcome>, Error> {
+    pub async fn create_lead_fields(
+        &self,
+        fields: &[NewField],
+    ) -> Result<Vec<RecordOutcome>, Error> {
         self.write_batches(fields, MAX_NEW_FIELDS, |range, chunk| async move {
             let request = Request::post("/v1/leads/schema/fields.json")
                 .json(&json!({ "input": chunk }))
@@ -193,7 +221,10 @@ impl MarketoClient {
     ///
     /// # Errors
     /// Any response-level error.
-    pub async fn ensure_lead_fields(&self, fields: &[NewField]) -> Result<Vec<RecordOutcome>, Error> {
+    pub async fn ensure_lead_fields(
+        &self,
+        fields: &[NewField],
+    ) -> Result<Vec<RecordOutcome>, Error> {
         let described = self.describe_leads().await?;
         let missing: Vec<NewField> = fields
             .iter()

@@ -32,7 +32,7 @@ pub use activities::{
     LeadChangesPage, NewActivityType, Page, PagingToken, parse_activities, parse_deleted_leads,
     parse_lead_changes,
 };
-pub use client::{ClientBuilder, MarketoClient};
+pub use client::{ClientBuilder, IdentityRefusal, IdentityToken, MarketoClient};
 pub use custom_objects::{CustomObjectType, LinkTo, NewCustomObjectField, NewCustomObjectType};
 pub use dynasync_secrets::Secret;
 pub use envelope::{Envelope, Message, parse};

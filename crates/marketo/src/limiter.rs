@@ -117,7 +117,10 @@ impl Limiter {
             let wait = {
                 let mut sent = self.sent.lock().expect("never poisoned");
                 let now = Instant::now();
-                while sent.front().is_some_and(|t| now.duration_since(*t) >= WINDOW + GUARD) {
+                while sent
+                    .front()
+                    .is_some_and(|t| now.duration_since(*t) >= WINDOW + GUARD)
+                {
                     sent.pop_front();
                 }
                 if sent.len() < self.limits.calls_per_20s as usize {
@@ -207,21 +210,39 @@ mod tests {
             concurrent: 3,
             daily_quota: 100,
         }));
-        let held: Vec<_> = futures_util::future::join_all((0..3).map(|_| limiter.acquire(false))).await;
+        let held: Vec<_> =
+            futures_util::future::join_all((0..3).map(|_| limiter.acquire(false))).await;
         let fourth = tokio::time::timeout(Duration::from_secs(5), limiter.acquire(false)).await;
-        assert!(fourth.is_err(), "a fourth call waits while three are in flight");
+        assert!(
+            fourth.is_err(),
+            "a fourth call waits while three are in flight"
+        );
         drop(held);
-        assert!(tokio::time::timeout(Duration::from_secs(5), limiter.acquire(false)).await.is_ok());
-        assert_eq!(limiter.budget().used_today, 0, "uncounted calls leave the budget alone");
+        assert!(
+            tokio::time::timeout(Duration::from_secs(5), limiter.acquire(false))
+                .await
+                .is_ok()
+        );
+        assert_eq!(
+            limiter.budget().used_today,
+            0,
+            "uncounted calls leave the budget alone"
+        );
     }
 
     #[test]
     fn the_budget_resets_at_midnight_us_central() {
         let noon = Utc.with_ymd_and_hms(2025, 3, 8, 18, 0, 0).unwrap();
         // The night of 8-9 March 2025 is still CST (UTC-6).
-        assert_eq!(next_quota_reset(noon), Utc.with_ymd_and_hms(2025, 3, 9, 6, 0, 0).unwrap());
+        assert_eq!(
+            next_quota_reset(noon),
+            Utc.with_ymd_and_hms(2025, 3, 9, 6, 0, 0).unwrap()
+        );
         let summer = Utc.with_ymd_and_hms(2025, 7, 1, 18, 0, 0).unwrap();
-        assert_eq!(next_quota_reset(summer), Utc.with_ymd_and_hms(2025, 7, 2, 5, 0, 0).unwrap());
+        assert_eq!(
+            next_quota_reset(summer),
+            Utc.with_ymd_and_hms(2025, 7, 2, 5, 0, 0).unwrap()
+        );
         let limiter = Limiter::new(Limits::default());
         limiter.correct(quota_day(Utc::now()), 1234);
         assert_eq!(limiter.budget().used_today, 1234);

@@ -67,26 +67,47 @@ impl MarketoClient {
     ///
     /// # Errors
     /// A response-level error of any call.
-    pub async fn add_to_list(&self, list_id: i64, lead_ids: &[i64]) -> Result<Vec<RecordOutcome>, Error> {
-        self.membership(|| Request::post(format!("/v1/lists/{list_id}/leads.json")), lead_ids)
-            .await
+    pub async fn add_to_list(
+        &self,
+        list_id: i64,
+        lead_ids: &[i64],
+    ) -> Result<Vec<RecordOutcome>, Error> {
+        self.membership(
+            || Request::post(format!("/v1/lists/{list_id}/leads.json")),
+            lead_ids,
+        )
+        .await
     }
 
     /// Removes people from a list: `removed`, or skipped (1004 unknown lead, 1015 not a member).
     ///
     /// # Errors
     /// A response-level error of any call.
-    pub async fn remove_from_list(&self, list_id: i64, lead_ids: &[i64]) -> Result<Vec<RecordOutcome>, Error> {
-        self.membership(|| Request::delete(format!("/v1/lists/{list_id}/leads.json")), lead_ids)
-            .await
+    pub async fn remove_from_list(
+        &self,
+        list_id: i64,
+        lead_ids: &[i64],
+    ) -> Result<Vec<RecordOutcome>, Error> {
+        self.membership(
+            || Request::delete(format!("/v1/lists/{list_id}/leads.json")),
+            lead_ids,
+        )
+        .await
     }
 
     /// Whether people are members of a list: `memberof`, `notmemberof`, or skipped (1004).
     ///
     /// # Errors
     /// A response-level error of any call.
-    pub async fn is_member(&self, list_id: i64, lead_ids: &[i64]) -> Result<Vec<RecordOutcome>, Error> {
-        self.membership(|| Request::get(format!("/v1/lists/{list_id}/leads/ismember.json")), lead_ids)
-            .await
+    pub async fn is_member(
+        &self,
+        list_id: i64,
+        lead_ids: &[i64],
+    ) -> Result<Vec<RecordOutcome>, Error> {
+        self.membership(
+            || Request::get(format!("/v1/lists/{list_id}/leads/ismember.json")),
+            lead_ids,
+        )
+        .await
     }
 }

@@ -183,32 +183,56 @@ impl MarketoClient {
     /// # Errors
     /// [`Error::Invalid`] for `createDuplicate` or `createOnly` by id field; a response-level
     /// error of any call.
-    pub async fn sync_companies(&self, action: SyncAction, dedupe_by: DedupeBy, input: Vec<Record>) -> Result<Vec<RecordOutcome>, Error> {
-        self.sync_records(ObjectKind::Company.path(), action, dedupe_by, input).await
+    pub async fn sync_companies(
+        &self,
+        action: SyncAction,
+        dedupe_by: DedupeBy,
+        input: Vec<Record>,
+    ) -> Result<Vec<RecordOutcome>, Error> {
+        self.sync_records(ObjectKind::Company.path(), action, dedupe_by, input)
+            .await
     }
 
     /// Creates or updates opportunities (keyed by `externalOpportunityId`).
     ///
     /// # Errors
     /// As [`MarketoClient::sync_companies`]; 718 when a record names an unknown sales person.
-    pub async fn sync_opportunities(&self, action: SyncAction, dedupe_by: DedupeBy, input: Vec<Record>) -> Result<Vec<RecordOutcome>, Error> {
-        self.sync_records(ObjectKind::Opportunity.path(), action, dedupe_by, input).await
+    pub async fn sync_opportunities(
+        &self,
+        action: SyncAction,
+        dedupe_by: DedupeBy,
+        input: Vec<Record>,
+    ) -> Result<Vec<RecordOutcome>, Error> {
+        self.sync_records(ObjectKind::Opportunity.path(), action, dedupe_by, input)
+            .await
     }
 
     /// Creates or updates opportunity roles (keyed by `externalOpportunityId`, `leadId`, `role`).
     ///
     /// # Errors
     /// As [`MarketoClient::sync_companies`].
-    pub async fn sync_opportunity_roles(&self, action: SyncAction, dedupe_by: DedupeBy, input: Vec<Record>) -> Result<Vec<RecordOutcome>, Error> {
-        self.sync_records(ObjectKind::OpportunityRole.path(), action, dedupe_by, input).await
+    pub async fn sync_opportunity_roles(
+        &self,
+        action: SyncAction,
+        dedupe_by: DedupeBy,
+        input: Vec<Record>,
+    ) -> Result<Vec<RecordOutcome>, Error> {
+        self.sync_records(ObjectKind::OpportunityRole.path(), action, dedupe_by, input)
+            .await
     }
 
     /// Creates or updates sales persons (keyed by `externalSalesPersonId`).
     ///
     /// # Errors
     /// As [`MarketoClient::sync_companies`].
-    pub async fn sync_sales_persons(&self, action: SyncAction, dedupe_by: DedupeBy, input: Vec<Record>) -> Result<Vec<RecordOutcome>, Error> {
-        self.sync_records(ObjectKind::SalesPerson.path(), action, dedupe_by, input).await
+    pub async fn sync_sales_persons(
+        &self,
+        action: SyncAction,
+        dedupe_by: DedupeBy,
+        input: Vec<Record>,
+    ) -> Result<Vec<RecordOutcome>, Error> {
+        self.sync_records(ObjectKind::SalesPerson.path(), action, dedupe_by, input)
+            .await
     }
 
     /// Companies whose `filter_type` (a searchable field, `idField` or `dedupeFields`) has one of
@@ -216,16 +240,28 @@ impl MarketoClient {
     ///
     /// # Errors
     /// Any response-level error.
-    pub async fn get_companies(&self, filter_type: &str, values: &[String], fields: &[&str]) -> Result<Vec<Record>, Error> {
-        self.get_records(ObjectKind::Company.path(), filter_type, values, fields).await
+    pub async fn get_companies(
+        &self,
+        filter_type: &str,
+        values: &[String],
+        fields: &[&str],
+    ) -> Result<Vec<Record>, Error> {
+        self.get_records(ObjectKind::Company.path(), filter_type, values, fields)
+            .await
     }
 
     /// Opportunities by a searchable field.
     ///
     /// # Errors
     /// Any response-level error.
-    pub async fn get_opportunities(&self, filter_type: &str, values: &[String], fields: &[&str]) -> Result<Vec<Record>, Error> {
-        self.get_records(ObjectKind::Opportunity.path(), filter_type, values, fields).await
+    pub async fn get_opportunities(
+        &self,
+        filter_type: &str,
+        values: &[String],
+        fields: &[&str],
+    ) -> Result<Vec<Record>, Error> {
+        self.get_records(ObjectKind::Opportunity.path(), filter_type, values, fields)
+            .await
     }
 
     /// Opportunity roles by a single searchable field (`marketoGUID`, `leadId`,
@@ -234,8 +270,19 @@ impl MarketoClient {
     ///
     /// # Errors
     /// Any response-level error.
-    pub async fn get_opportunity_roles(&self, filter_type: &str, values: &[String], fields: &[&str]) -> Result<Vec<Record>, Error> {
-        self.get_records(ObjectKind::OpportunityRole.path(), filter_type, values, fields).await
+    pub async fn get_opportunity_roles(
+        &self,
+        filter_type: &str,
+        values: &[String],
+        fields: &[&str],
+    ) -> Result<Vec<Record>, Error> {
+        self.get_records(
+            ObjectKind::OpportunityRole.path(),
+            filter_type,
+            values,
+            fields,
+        )
+        .await
     }
 
     /// Opportunity roles by their compound key: each record of `keys` holds
@@ -244,11 +291,21 @@ impl MarketoClient {
     ///
     /// # Errors
     /// Any response-level error.
-    pub async fn get_opportunity_roles_by_key(&self, keys: &[Record], fields: &[&str]) -> Result<Vec<Record>, Error> {
-        self.get_by_compound_key(ObjectKind::OpportunityRole.path(), keys, fields).await
+    pub async fn get_opportunity_roles_by_key(
+        &self,
+        keys: &[Record],
+        fields: &[&str],
+    ) -> Result<Vec<Record>, Error> {
+        self.get_by_compound_key(ObjectKind::OpportunityRole.path(), keys, fields)
+            .await
     }
 
-    pub(crate) async fn get_by_compound_key(&self, path: &str, keys: &[Record], fields: &[&str]) -> Result<Vec<Record>, Error> {
+    pub(crate) async fn get_by_compound_key(
+        &self,
+        path: &str,
+        keys: &[Record],
+        fields: &[&str],
+    ) -> Result<Vec<Record>, Error> {
         let mut records = Vec::new();
         for chunk in keys.chunks(MAX_FILTER_VALUES) {
             let mut token: Option<String> = None;
@@ -260,7 +317,9 @@ impl MarketoClient {
                 if let Some(token) = &token {
                     body["nextPageToken"] = json!(token);
                 }
-                let request = Request::post(format!("{path}.json")).param("_method", "GET").json(&body);
+                let request = Request::post(format!("{path}.json"))
+                    .param("_method", "GET")
+                    .json(&body);
                 let envelope = self.call::<Record>(request).await?;
                 records.extend(envelope.result);
                 match envelope.next_page_token {
@@ -276,39 +335,65 @@ impl MarketoClient {
     ///
     /// # Errors
     /// Any response-level error.
-    pub async fn get_sales_persons(&self, filter_type: &str, values: &[String], fields: &[&str]) -> Result<Vec<Record>, Error> {
-        self.get_records(ObjectKind::SalesPerson.path(), filter_type, values, fields).await
+    pub async fn get_sales_persons(
+        &self,
+        filter_type: &str,
+        values: &[String],
+        fields: &[&str],
+    ) -> Result<Vec<Record>, Error> {
+        self.get_records(ObjectKind::SalesPerson.path(), filter_type, values, fields)
+            .await
     }
 
     /// Deletes companies named by their dedupe or id field; an unknown one is skipped (1013).
     ///
     /// # Errors
     /// A response-level error of any call.
-    pub async fn delete_companies(&self, by: DedupeBy, input: Vec<Record>) -> Result<Vec<RecordOutcome>, Error> {
-        self.delete_records(ObjectKind::Company.path(), by, input).await
+    pub async fn delete_companies(
+        &self,
+        by: DedupeBy,
+        input: Vec<Record>,
+    ) -> Result<Vec<RecordOutcome>, Error> {
+        self.delete_records(ObjectKind::Company.path(), by, input)
+            .await
     }
 
     /// Deletes opportunities.
     ///
     /// # Errors
     /// A response-level error of any call.
-    pub async fn delete_opportunities(&self, by: DedupeBy, input: Vec<Record>) -> Result<Vec<RecordOutcome>, Error> {
-        self.delete_records(ObjectKind::Opportunity.path(), by, input).await
+    pub async fn delete_opportunities(
+        &self,
+        by: DedupeBy,
+        input: Vec<Record>,
+    ) -> Result<Vec<RecordOutcome>, Error> {
+        self.delete_records(ObjectKind::Opportunity.path(), by, input)
+            .await
     }
 
     /// Deletes opportunity roles.
     ///
     /// # Errors
     /// A response-level error of any call.
-    pub async fn delete_opportunity_roles(&self, by: DedupeBy, input: Vec<Record>) -> Result<Vec<RecordOutcome>, Error> {
-        self.delete_records(ObjectKind::OpportunityRole.path(), by, input).await
+    pub async fn delete_opportunity_roles(
+        &self,
+        by: DedupeBy,
+        input: Vec<Record>,
+    ) -> Result<Vec<RecordOutcome>, Error> {
+        self.delete_records(ObjectKind::OpportunityRole.path(), by, input)
+            .await
     }
 
     /// Deletes sales persons; one still named by a lead or a company is skipped (1022).
     ///
     /// # Errors
     /// A response-level error of any call.
-    pub async fn delete_sales_persons(&self, by: DedupeBy, input: Vec<Record>) -> Result<Vec<RecordOutcome>, Error> {
-        self.delete_records(ObjectKind::SalesPerson.path(), by, input).await
+    pub async fn delete_sales_persons(
+        &self,
+        by: DedupeBy,
+        input: Vec<Record>,
+    ) -> Result<Vec<RecordOutcome>, Error> {
+        self.delete_records(ObjectKind::SalesPerson.path(), by, input)
+            .await
     }
 }

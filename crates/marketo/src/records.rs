@@ -6,8 +6,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::envelope::Message;
 use crate::Error;
+use crate::envelope::Message;
 
 macro_rules! json_record {
     ($(#[$doc:meta])* $name:ident) => {
@@ -282,8 +282,12 @@ mod tests {
         assert_eq!(out[1].seq, 301);
         assert!(out[2].is_skipped(), "reasons without a status mean skipped");
         assert_eq!(out[3].reason_code(), Some(1004));
-        let short: Vec<WireOutcome> = serde_json::from_value(json!([{"id": 1, "status": "created"}])).unwrap();
-        assert!(outcomes(short, 0, 2).is_err(), "one outcome per record, or the answer is wrong");
+        let short: Vec<WireOutcome> =
+            serde_json::from_value(json!([{"id": 1, "status": "created"}])).unwrap();
+        assert!(
+            outcomes(short, 0, 2).is_err(),
+            "one outcome per record, or the answer is wrong"
+        );
     }
 
     #[test]

@@ -63,27 +63,139 @@ mod tests {
         let s = Duration::from_secs;
         let ms = Duration::from_millis;
         let cases: &[(Signal, u32, f64, Retry, &str)] = &[
-            (Signal::Code(606), 0, 0.0, Retry::After(s(1)), "606 waits a second first"),
-            (Signal::Code(606), 3, 0.0, Retry::After(s(8)), "then doubles"),
-            (Signal::Code(606), 5, 0.0, Retry::After(s(20)), "up to one 20 s window"),
-            (Signal::Code(606), 5, 1.0, Retry::After(s(30)), "jitter stretches by half at most"),
-            (Signal::Code(615), 0, 0.0, Retry::After(ms(500)), "615 waits briefly"),
-            (Signal::Code(615), 4, 0.0, Retry::After(s(5)), "615 caps at 5 s"),
-            (Signal::Code(604), 1, 0.0, Retry::After(s(2)), "time-outs back off"),
-            (Signal::Code(713), 0, 0.5, Retry::After(ms(1250)), "transient errors back off"),
-            (Signal::Status(503), 2, 0.0, Retry::After(s(4)), "gateway errors back off"),
-            (Signal::Transport, 0, 0.0, Retry::After(ms(500)), "a broken connection is retried"),
-            (Signal::Code(606), MAX_ATTEMPTS, 0.0, Retry::Stop, "attempts are bounded"),
-            (Signal::Code(607), 0, 0.0, Retry::Stop, "the daily quota will not come back today"),
-            (Signal::Code(601), 0, 0.0, Retry::Stop, "token errors are renewed, not retried"),
-            (Signal::Code(1003), 0, 0.0, Retry::Stop, "invalid data stays invalid"),
-            (Signal::Code(610), 0, 0.0, Retry::Stop, "a wrong path stays wrong"),
-            (Signal::Status(413), 0, 0.0, Retry::Stop, "a body over 1 MB must be split"),
-            (Signal::Status(414), 0, 0.0, Retry::Stop, "a URI over 8 KB must be resent as POST"),
-            (Signal::Status(401), 0, 0.0, Retry::Stop, "bad credentials stay bad"),
+            (
+                Signal::Code(606),
+                0,
+                0.0,
+                Retry::After(s(1)),
+                "606 waits a second first",
+            ),
+            (
+                Signal::Code(606),
+                3,
+                0.0,
+                Retry::After(s(8)),
+                "then doubles",
+            ),
+            (
+                Signal::Code(606),
+                5,
+                0.0,
+                Retry::After(s(20)),
+                "up to one 20 s window",
+            ),
+            (
+                Signal::Code(606),
+                5,
+                1.0,
+                Retry::After(s(30)),
+                "jitter stretches by half at most",
+            ),
+            (
+                Signal::Code(615),
+                0,
+                0.0,
+                Retry::After(ms(500)),
+                "615 waits briefly",
+            ),
+            (
+                Signal::Code(615),
+                4,
+                0.0,
+                Retry::After(s(5)),
+                "615 caps at 5 s",
+            ),
+            (
+                Signal::Code(604),
+                1,
+                0.0,
+                Retry::After(s(2)),
+                "time-outs back off",
+            ),
+            (
+                Signal::Code(713),
+                0,
+                0.5,
+                Retry::After(ms(1250)),
+                "transient errors back off",
+            ),
+            (
+                Signal::Status(503),
+                2,
+                0.0,
+                Retry::After(s(4)),
+                "gateway errors back off",
+            ),
+            (
+                Signal::Transport,
+                0,
+                0.0,
+                Retry::After(ms(500)),
+                "a broken connection is retried",
+            ),
+            (
+                Signal::Code(606),
+                MAX_ATTEMPTS,
+                0.0,
+                Retry::Stop,
+                "attempts are bounded",
+            ),
+            (
+                Signal::Code(607),
+                0,
+                0.0,
+                Retry::Stop,
+                "the daily quota will not come back today",
+            ),
+            (
+                Signal::Code(601),
+                0,
+                0.0,
+                Retry::Stop,
+                "token errors are renewed, not retried",
+            ),
+            (
+                Signal::Code(1003),
+                0,
+                0.0,
+                Retry::Stop,
+                "invalid data stays invalid",
+            ),
+            (
+                Signal::Code(610),
+                0,
+                0.0,
+                Retry::Stop,
+                "a wrong path stays wrong",
+            ),
+            (
+                Signal::Status(413),
+                0,
+                0.0,
+                Retry::Stop,
+                "a body over 1 MB must be split",
+            ),
+            (
+                Signal::Status(414),
+                0,
+                0.0,
+                Retry::Stop,
+                "a URI over 8 KB must be resent as POST",
+            ),
+            (
+                Signal::Status(401),
+                0,
+                0.0,
+                Retry::Stop,
+                "bad credentials stay bad",
+            ),
         ];
         for (signal, attempt, jitter, expected, why) in cases {
-            assert_eq!(retry_decision(*signal, *attempt, *jitter), *expected, "{why}");
+            assert_eq!(
+                retry_decision(*signal, *attempt, *jitter),
+                *expected,
+                "{why}"
+            );
         }
     }
 }
