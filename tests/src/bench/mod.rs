@@ -6,6 +6,8 @@ use std::pin::Pin;
 
 use serde::Serialize;
 
+pub mod marketo;
+
 /// How much to run.
 #[derive(Debug, Clone, Copy)]
 pub struct Options {
@@ -70,5 +72,5 @@ pub struct Scenario {
 
 /// Every scenario, in the order the report lists them.
 pub fn scenarios() -> Vec<Scenario> {
-    vec![]
+    vec![marketo::SYNC, marketo::MEMORY]
 }
