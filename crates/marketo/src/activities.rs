@@ -211,34 +211,30 @@ pub struct DeletedLead {
     pub name: Option<String>,
 }
 
-/// One page of a paged activity read.
+/// One page of lead changes.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Page<T> {
-    pub items: Vec<T>,
-    /// Where the next read starts; always given, store it to resume.
+pub struct LeadChangesPage {
+    pub changes: Vec<LeadChange>,
+    /// Where the next read starts; always given: store it to resume.
     pub next: PagingToken,
     /// Whether more activities follow now (a page may be short even then).
     pub more: bool,
 }
 
-/// A page of lead changes.
-pub type LeadChangesPage = Page<LeadChange>;
-/// A page of deleted leads.
-pub type DeletedLeadsPage = Page<DeletedLead>;
-/// A page of activities.
-pub type ActivitiesPage = Page<Activity>;
-
-impl<T> Page<T> {
-    /// The items (lead changes, deleted leads, activities).
-    pub fn items(&self) -> &[T] {
-        &self.items
-    }
+/// One page of deleted persons.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeletedLeadsPage {
+    pub deleted: Vec<DeletedLead>,
+    pub next: PagingToken,
+    pub more: bool,
 }
 
-impl LeadChangesPage {
-    pub fn changes(&self) -> &[LeadChange] {
-        &self.items
-    }
+/// One page of activities.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActivitiesPage {
+    pub activities: Vec<Activity>,
+    pub next: PagingToken,
+    pub more: bool,
 }
 
 /// An attribute of an activity type.
@@ -360,10 +356,11 @@ impl Serialize for CustomActivity {
     }
 }
 
+/// The items of an activity page, the token of the next one, and whether more follow.
 fn page<T>(
     envelope: crate::envelope::Envelope<WireActivity>,
     convert: impl Fn(usize, WireActivity) -> Result<T, Error>,
-) -> Result<Page<T>, Error> {
+) -> Result<(Vec<T>, PagingToken, bool), Error> {
     let next = envelope.next_page_token.ok_or_else(|| Error::Decode {
         path: "nextPageToken".into(),
         message: "activity pages always carry a nextPageToken".into(),
@@ -374,10 +371,39 @@ fn page<T>(
         .enumerate()
         .map(|(i, a)| convert(i, a))
         .collect::<Result<_, _>>()?;
-    Ok(Page {
-        items,
-        next: PagingToken(next),
-        more: envelope.more_result,
+    Ok((items, PagingToken(next), envelope.more_result))
+}
+
+fn lead_changes_page(
+    envelope: crate::envelope::Envelope<WireActivity>,
+) -> Result<LeadChangesPage, Error> {
+    let (changes, next, more) = page(envelope, lead_change)?;
+    Ok(LeadChangesPage {
+        changes,
+        next,
+        more,
+    })
+}
+
+fn deleted_leads_page(
+    envelope: crate::envelope::Envelope<WireActivity>,
+) -> Result<DeletedLeadsPage, Error> {
+    let (deleted, next, more) = page(envelope, deleted_lead)?;
+    Ok(DeletedLeadsPage {
+        deleted,
+        next,
+        more,
+    })
+}
+
+fn activities_page(
+    envelope: crate::envelope::Envelope<WireActivity>,
+) -> Result<ActivitiesPage, Error> {
+    let (activities, next, more) = page(envelope, activity)?;
+    Ok(ActivitiesPage {
+        activities,
+        next,
+        more,
     })
 }
 
@@ -433,7 +459,7 @@ fn deleted_lead(i: usize, a: WireActivity) -> Result<DeletedLead, Error> {
 /// # Errors
 /// A response-level error, or a body that is not a lead-changes page.
 pub fn parse_lead_changes(body: &[u8]) -> Result<LeadChangesPage, Error> {
-    page(crate::envelope::parse(body)?, lead_change)
+    lead_changes_page(crate::envelope::parse(body)?)
 }
 
 /// Decodes a page of activities from a response body.
@@ -441,7 +467,7 @@ pub fn parse_lead_changes(body: &[u8]) -> Result<LeadChangesPage, Error> {
 /// # Errors
 /// A response-level error, or a body that is not an activities page.
 pub fn parse_activities(body: &[u8]) -> Result<ActivitiesPage, Error> {
-    page(crate::envelope::parse(body)?, activity)
+    activities_page(crate::envelope::parse(body)?)
 }
 
 /// Decodes a page of deleted leads from a response body.
@@ -449,7 +475,7 @@ pub fn parse_activities(body: &[u8]) -> Result<ActivitiesPage, Error> {
 /// # Errors
 /// A response-level error, or a body that is not a deleted-leads page.
 pub fn parse_deleted_leads(body: &[u8]) -> Result<DeletedLeadsPage, Error> {
-    page(crate::envelope::parse(body)?, deleted_lead)
+    deleted_leads_page(crate::envelope::parse(body)?)
 }
 
 impl MarketoClient {
@@ -491,7 +517,7 @@ impl MarketoClient {
             .param("nextPageToken", token.as_str())
             .param("fields", fields.join(","))
             .param("batchSize", MAX_RECORDS);
-        page(self.call(request).await?, lead_change)
+        lead_changes_page(self.call(request).await?)
     }
 
     /// Every lead change after `token` up to now, and the token to resume from later.
@@ -507,7 +533,7 @@ impl MarketoClient {
         let mut next = token.clone();
         loop {
             let page = self.lead_changes(&next, fields).await?;
-            all.extend(page.items);
+            all.extend(page.changes);
             next = page.next;
             if !page.more {
                 return Ok((all, next));
@@ -524,7 +550,7 @@ impl MarketoClient {
         let request = Request::get("/v1/activities/deletedleads.json")
             .param("nextPageToken", token.as_str())
             .param("batchSize", MAX_RECORDS);
-        page(self.call(request).await?, deleted_lead)
+        deleted_leads_page(self.call(request).await?)
     }
 
     /// One page of activities of up to 10 types after `token`, optionally of up to 30 leads
@@ -554,7 +580,7 @@ impl MarketoClient {
         if !lead_ids.is_empty() {
             request = request.param("leadIds", list(lead_ids));
         }
-        page(self.call(request).await?, activity)
+        activities_page(self.call(request).await?)
     }
 
     /// The activity types of the instance, custom ones included (`activities/types.json`).

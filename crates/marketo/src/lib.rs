@@ -29,7 +29,7 @@ mod usage;
 pub use activities::{
     ActivitiesPage, Activity, ActivityKind, ActivityType, Attribute, AttributeType, CustomActivity,
     CustomActivityType, CustomAttribute, DeletedLead, DeletedLeadsPage, FieldChange, LeadChange,
-    LeadChangesPage, NewActivityType, Page, PagingToken, parse_activities, parse_deleted_leads,
+    LeadChangesPage, NewActivityType, PagingToken, parse_activities, parse_deleted_leads,
     parse_lead_changes,
 };
 pub use client::{ClientBuilder, IdentityRefusal, IdentityToken, MarketoClient};

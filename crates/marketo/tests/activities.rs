@@ -36,11 +36,11 @@ async fn lead_changes_are_followed_across_pages_and_resumed_from_a_stored_token(
         .await
         .unwrap();
     let first = f.client.lead_changes(&token, &["firstName"]).await.unwrap();
-    assert_eq!(first.items.len(), 300, "a full page");
+    assert_eq!(first.changes.len(), 300, "a full page");
     assert!(first.more);
     assert!(
         first
-            .items
+            .changes
             .iter()
             .all(|c| c.activity_type == ActivityKind::NewLead)
     );
@@ -76,7 +76,7 @@ async fn lead_changes_are_followed_across_pages_and_resumed_from_a_stored_token(
         Some(change.lead_id.to_string())
     );
     let mut ids: Vec<i64> = first
-        .items
+        .changes
         .iter()
         .chain(&rest)
         .map(|c| c.activity_id)
@@ -99,12 +99,12 @@ async fn lead_changes_are_followed_across_pages_and_resumed_from_a_stored_token(
         .await
         .unwrap();
     assert_eq!(
-        later.items.len(),
+        later.changes.len(),
         1,
         "only what came after the stored token"
     );
-    assert_eq!(later.items[0].lead_id, 1);
-    assert_eq!(later.items[0].fields[0].new_value.as_deref(), Some("Kim"));
+    assert_eq!(later.changes[0].lead_id, 1);
+    assert_eq!(later.changes[0].fields[0].new_value.as_deref(), Some("Kim"));
     assert!(!later.more);
 }
 
@@ -121,9 +121,9 @@ async fn deleted_persons_are_read_with_their_names() {
         .unwrap();
     f.client.delete_leads(&[id]).await.unwrap();
     let page = f.client.deleted_leads(&token).await.unwrap();
-    assert_eq!(page.items.len(), 1);
-    assert_eq!(page.items[0].lead_id, id);
-    assert_eq!(page.items[0].name.as_deref(), Some("Ada King"));
+    assert_eq!(page.deleted.len(), 1);
+    assert_eq!(page.deleted[0].lead_id, id);
+    assert_eq!(page.deleted[0].name.as_deref(), Some("Ada King"));
 }
 
 #[tokio::test]
@@ -199,13 +199,13 @@ async fn a_custom_activity_type_is_created_approved_and_its_activities_added_per
         .activities(&token, &[type_id], &[id])
         .await
         .unwrap();
-    assert_eq!(page.items.len(), 1);
+    assert_eq!(page.activities.len(), 1);
     assert_eq!(
-        page.items[0].primary_attribute_value.as_deref(),
+        page.activities[0].primary_attribute_value.as_deref(),
         Some("contact")
     );
     assert_eq!(
-        page.items[0].attribute("Message").as_deref(),
+        page.activities[0].attribute("Message").as_deref(),
         Some("Phone is required")
     );
 }

@@ -238,7 +238,7 @@ fn check(name: &str, index: usize, kind: Kind, block: &str) {
         Activities => {
             let page = parse_activities(bytes).expect(&at);
             assert_eq!(
-                page.items[0].attribute("Client IP Address").as_deref(),
+                page.activities[0].attribute("Client IP Address").as_deref(),
                 Some("10.0.19.252"),
                 "{at}"
             );
@@ -253,7 +253,7 @@ fn check(name: &str, index: usize, kind: Kind, block: &str) {
         }
         LeadChanges => {
             let page = parse_lead_changes(bytes).expect(&at);
-            let change = &page.items[0];
+            let change = &page.changes[0];
             assert_eq!(change.activity_type, ActivityKind::ChangeDataValue, "{at}");
             assert_eq!(
                 change.fields[0].old_value.as_deref(),
@@ -274,7 +274,7 @@ fn check(name: &str, index: usize, kind: Kind, block: &str) {
         }
         DeletedLeads => {
             let page = parse_deleted_leads(bytes).expect(&at);
-            assert_eq!(page.items[1].name.as_deref(), Some("First Last"), "{at}");
+            assert_eq!(page.deleted[1].name.as_deref(), Some("First Last"), "{at}");
         }
         Failures(codes) => {
             let value: Value = serde_json::from_str(block).expect(&at);

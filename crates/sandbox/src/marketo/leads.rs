@@ -30,17 +30,42 @@ pub(crate) struct Lead {
     pub(crate) values: Row,
 }
 
-#[derive(Debug)]
-enum Ids {
-    One(u32),
-    Many(Box<[u32]>),
+/// Lead indexes (`id - 1`) by the hash of a field's value. Most values belong to one lead, so
+/// those take 12 bytes; shared values (a company key, a hash collision) get a list.
+#[derive(Debug, Default)]
+struct Index {
+    one: HashMap<u64, u32>,
+    many: HashMap<u64, Vec<u32>>,
 }
 
-impl Ids {
-    fn as_slice(&self) -> &[u32] {
-        match self {
-            Ids::One(one) => std::slice::from_ref(one),
-            Ids::Many(many) => many,
+impl Index {
+    fn get(&self, hash: u64) -> &[u32] {
+        match self.one.get(&hash) {
+            Some(one) => std::slice::from_ref(one),
+            None => self.many.get(&hash).map_or(&[], Vec::as_slice),
+        }
+    }
+
+    fn insert(&mut self, hash: u64, index: u32) {
+        if let Some(list) = self.many.get_mut(&hash) {
+            list.push(index);
+        } else if let Some(first) = self.one.remove(&hash) {
+            self.many.insert(hash, vec![first, index]);
+        } else {
+            self.one.insert(hash, index);
+        }
+    }
+
+    fn remove(&mut self, hash: u64, index: u32) {
+        if self.one.get(&hash) == Some(&index) {
+            self.one.remove(&hash);
+        } else if let Some(list) = self.many.get_mut(&hash) {
+            list.retain(|&i| i != index);
+            if let [last] = list.as_slice() {
+                let last = *last;
+                self.many.remove(&hash);
+                self.one.insert(hash, last);
+            }
         }
     }
 }
@@ -59,7 +84,7 @@ fn key_hash(text: &str) -> u64 {
 pub(crate) struct Leads {
     /// Index `id - 1`; a deleted lead leaves `None`.
     rows: Vec<Option<Lead>>,
-    indexes: HashMap<u16, HashMap<u64, Ids>>,
+    indexes: HashMap<u16, Index>,
 }
 
 impl Leads {
@@ -72,7 +97,7 @@ impl Leads {
                 "externalCompanyId" | "externalSalesPersonId"
             );
             if field.source == Source::Person && (field.searchable || link) {
-                leads.indexes.insert(field.id, HashMap::new());
+                leads.indexes.insert(field.id, Index::default());
             }
         }
         leads
@@ -104,15 +129,11 @@ impl Leads {
         };
         match self.indexes.get(&field) {
             Some(index) => index
-                .get(&key_hash(value))
-                .map(|ids| {
-                    ids.as_slice()
-                        .iter()
-                        .map(|&i| i64::from(i) + 1)
-                        .filter(|&id| self.get(id).is_some_and(matches))
-                        .collect()
-                })
-                .unwrap_or_default(),
+                .get(key_hash(value))
+                .iter()
+                .map(|&i| i64::from(i) + 1)
+                .filter(|&id| self.get(id).is_some_and(matches))
+                .collect(),
             None => self
                 .iter()
                 .filter(|(_, l)| matches(l))
@@ -124,22 +145,7 @@ impl Leads {
     fn unindex(&mut self, index: u32, values: &Row) {
         for (field, value) in values.iter() {
             if let Some(map) = self.indexes.get_mut(&field) {
-                let hash = key_hash(&value.text());
-                let keep: Vec<u32> = map
-                    .get(&hash)
-                    .map(|ids| {
-                        ids.as_slice()
-                            .iter()
-                            .copied()
-                            .filter(|&i| i != index)
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                match keep.as_slice() {
-                    [] => map.remove(&hash),
-                    [one] => map.insert(hash, Ids::One(*one)),
-                    _ => map.insert(hash, Ids::Many(keep.into_boxed_slice())),
-                };
+                map.remove(key_hash(&value.text()), index);
             }
         }
     }
@@ -147,18 +153,14 @@ impl Leads {
     fn reindex(&mut self, index: u32, values: &Row) {
         for (field, value) in values.iter() {
             if let Some(map) = self.indexes.get_mut(&field) {
-                let hash = key_hash(&value.text());
-                let ids = match map.remove(&hash) {
-                    None => Ids::One(index),
-                    Some(ids) => {
-                        let mut all = ids.as_slice().to_vec();
-                        all.push(index);
-                        Ids::Many(all.into_boxed_slice())
-                    }
-                };
-                map.insert(hash, ids);
+                map.insert(key_hash(&value.text()), index);
             }
         }
+    }
+
+    /// Makes room for `more` leads.
+    pub(crate) fn reserve(&mut self, more: usize) {
+        self.rows.reserve(more);
     }
 
     pub(crate) fn insert(&mut self, lead: Lead) -> i64 {
@@ -768,6 +770,8 @@ impl super::State {
         }
         let actor = Actor::Import;
         let now_ms = now.timestamp_millis();
+        db.leads.reserve(prepared.len());
+        db.log.reserve(prepared.len());
         let mut ids = Vec::with_capacity(prepared.len());
         for (values, created, updated) in prepared {
             let created_ms = created.unwrap_or(now_ms);

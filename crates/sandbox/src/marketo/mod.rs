@@ -194,15 +194,7 @@ async fn serve(Shared(world): Shared<Arc<World>>, request: Request) -> Response 
         if parts.method != Method::GET && parts.method != Method::POST {
             return StatusCode::METHOD_NOT_ALLOWED.into_response();
         }
-        return identity::token(
-            &state.tokens,
-            &params,
-            &state.client_id,
-            &state.client_secret,
-            API_USER,
-            now,
-            limits.tokens.marketo_secs,
-        );
+        return identity::token(state, &params, now, limits.tokens.marketo_secs);
     }
     let mut verb = match parts.method {
         Method::GET => Some(Verb::Get),
@@ -255,7 +247,7 @@ async fn serve(Shared(world): Shared<Arc<World>>, request: Request) -> Response 
         in_flight,
     );
     let error = answer.as_ref().err().map(|e| e.code);
-    state.quota.record(now, API_USER, error);
+    state.quota.record(now, &limits.marketo, API_USER, error);
     api::json_response(&answer.unwrap_or_else(|e| e.body()))
 }
 

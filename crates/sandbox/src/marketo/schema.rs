@@ -860,7 +860,7 @@ impl LeadSchema {
         }
         if !display
             .chars()
-            .all(|c| c.is_alphanumeric() || c == ' ' || c == '_' || c == '-')
+            .all(|c| c.is_alphanumeric() || c == ' ' || c == '_')
         {
             return Err((
                 1003,
