@@ -448,6 +448,22 @@ impl MarketoClient {
         }
     }
 
+    /// The first result item of a call that answers with one.
+    pub(crate) async fn first<T: serde::de::DeserializeOwned>(
+        &self,
+        request: Request,
+    ) -> Result<T, Error> {
+        self.call::<T>(request)
+            .await?
+            .result
+            .into_iter()
+            .next()
+            .ok_or_else(|| Error::Decode {
+                path: "result".into(),
+                message: "an empty result where one item was due".into(),
+            })
+    }
+
     /// Every page of a paged read: follows `nextPageToken` while `moreResult` says so.
     pub(crate) async fn all_pages<T: DeserializeOwned>(
         &self,

@@ -94,18 +94,6 @@ impl Fixture {
         )
         .await;
     }
-
-    pub async fn snapshot(&self) -> Value {
-        self.http
-            .get(self.control_url("snapshot"))
-            .send()
-            .await
-            .unwrap()
-            .json::<Value>()
-            .await
-            .unwrap()["marketo"]
-            .clone()
-    }
 }
 
 /// A client for the sandbox with the given limits and secret.

@@ -12,10 +12,13 @@ mod api;
 mod control;
 mod crm;
 mod custom_activities;
+mod custom_object_records;
 mod custom_objects;
 mod identity;
+mod lead_store;
 mod leads;
 mod lists;
+mod object_query;
 mod objects;
 mod paging;
 mod quota;
@@ -62,7 +65,7 @@ const API_USER: &str = "dynasync-api@sandbox.invalid";
 #[derive(Debug)]
 pub(crate) struct Db {
     pub(crate) schema: schema::LeadSchema,
-    pub(crate) leads: leads::Leads,
+    pub(crate) leads: lead_store::Leads,
     pub(crate) log: activities::Log,
     pub(crate) custom_types: custom_activities::CustomTypes,
     pub(crate) companies: objects::Store,
@@ -77,7 +80,7 @@ impl Db {
     fn new() -> Db {
         let schema = schema::LeadSchema::default();
         Db {
-            leads: leads::Leads::new(&schema),
+            leads: lead_store::Leads::new(&schema),
             schema,
             log: activities::Log::default(),
             custom_types: custom_activities::CustomTypes::default(),
