@@ -2,7 +2,8 @@
 
 use std::sync::Arc;
 
-use dynasync_secrets::{MemoryStore, SecretStore};
+use dynasync_engine::Engine;
+use dynasync_secrets::MemoryStore;
 use serde_json::{Value, json};
 use tauri::ipc::{CallbackFn, InvokeBody};
 use tauri::test::{INVOKE_KEY, get_ipc_response, mock_builder, mock_context, noop_assets};
@@ -15,32 +16,48 @@ const UI_ORIGIN: &str = if cfg!(any(windows, target_os = "android")) {
     "tauri://localhost"
 };
 
-fn invoke(store: Arc<dyn SecretStore>, cmd: &str) -> Result<Value, Value> {
-    let app = dynasync_app::setup(mock_builder(), store)
-        .build(mock_context(noop_assets()))
-        .unwrap();
-    let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
-        .build()
-        .unwrap();
-    get_ipc_response(
-        &webview,
-        InvokeRequest {
-            cmd: cmd.into(),
-            callback: CallbackFn(0),
-            error: CallbackFn(1),
-            url: UI_ORIGIN.parse().unwrap(),
-            body: InvokeBody::default(),
-            headers: Default::default(),
-            invoke_key: INVOKE_KEY.to_string(),
-        },
-    )
-    .map(|body| body.deserialize::<Value>().unwrap())
+/// An app whose engine lives in a fresh data directory and keeps its secrets in memory (which the
+/// startup check must refuse).
+struct App {
+    _dir: tempfile::TempDir,
+    webview: tauri::WebviewWindow<tauri::test::MockRuntime>,
+}
+
+impl App {
+    fn new() -> App {
+        let dir = tempfile::tempdir().unwrap();
+        let engine = Engine::open(dir.path(), Arc::new(MemoryStore::default())).unwrap();
+        let app = dynasync_app::setup(mock_builder(), engine)
+            .build(mock_context(noop_assets()))
+            .unwrap();
+        let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
+            .build()
+            .unwrap();
+        App { _dir: dir, webview }
+    }
+
+    fn invoke(&self, cmd: &str, body: Value) -> Result<Value, Value> {
+        get_ipc_response(
+            &self.webview,
+            InvokeRequest {
+                cmd: cmd.into(),
+                callback: CallbackFn(0),
+                error: CallbackFn(1),
+                url: UI_ORIGIN.parse().unwrap(),
+                body: InvokeBody::Json(body),
+                headers: Default::default(),
+                invoke_key: INVOKE_KEY.to_string(),
+            },
+        )
+        .map(|body| body.deserialize::<Value>().unwrap())
+    }
 }
 
 #[test]
 fn startup_check_refuses_a_keychain_that_would_lose_secrets() {
-    let report =
-        invoke(Arc::new(MemoryStore::default()), "startup_check").expect("the command answers");
+    let report = App::new()
+        .invoke("startup_check", json!({}))
+        .expect("the command answers");
     assert_eq!(report["appVersion"], json!(env!("CARGO_PKG_VERSION")));
     assert_eq!(
         report["keychain"]["status"],
@@ -56,7 +73,33 @@ fn startup_check_refuses_a_keychain_that_would_lose_secrets() {
 
 #[test]
 fn an_unknown_command_is_refused() {
-    let error =
-        invoke(Arc::new(MemoryStore::default()), "no_such_command").expect_err("must be refused");
+    let error = App::new()
+        .invoke("no_such_command", json!({}))
+        .expect_err("must be refused");
     assert!(error.to_string().contains("no_such_command"), "{error}");
+}
+
+#[test]
+fn a_fresh_installation_reports_that_it_is_not_set_up() {
+    let status = App::new()
+        .invoke("status", json!({}))
+        .expect("the command answers");
+    assert_eq!(
+        status["state"],
+        json!("notConfigured"),
+        "the wizard must come first: {status}"
+    );
+}
+
+#[test]
+fn the_chosen_language_is_kept_by_the_engine() {
+    let app = App::new();
+    assert_eq!(
+        app.invoke("language", json!({})).unwrap(),
+        Value::Null,
+        "nothing chosen yet"
+    );
+    app.invoke("set_language", json!({"language": "fr"}))
+        .unwrap();
+    assert_eq!(app.invoke("language", json!({})).unwrap(), json!("fr"));
 }

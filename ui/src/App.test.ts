@@ -5,12 +5,18 @@ import { setLocale, setupI18n } from './lib/i18n';
 import type { StartupReport } from './lib/ipc';
 
 const startupCheck = vi.fn<() => Promise<StartupReport>>();
-vi.mock('./lib/ipc', () => ({ ipc: { startupCheck: () => startupCheck() } }));
+vi.mock('./lib/ipc', () => ({
+  ipc: {
+    startupCheck: () => startupCheck(),
+    language: () => Promise.resolve('en'),
+    setLanguage: () => Promise.resolve(),
+  },
+}));
 
 describe('startup', () => {
-  beforeEach(() => {
-    setupI18n();
-    setLocale('en');
+  beforeEach(async () => {
+    await setupI18n();
+    await setLocale('en');
   });
 
   it('tells the user when the keychain cannot keep secrets, with the reason from Rust', async () => {

@@ -1,42 +1,81 @@
-//! `dynasync`, the headless command line on the same engine and store as the desktop app.
-//!
-//! Today it holds `doctor`; `setup --from FILE`, `validate`, `sync`, `status`, `errors`, `why`,
-//! `export-config` and `sandbox` follow, for servers and scripts that sync without a desktop.
+//! `dynasync`, the headless command line on the same engine and store as the desktop app: for
+//! servers and scripts that keep Marketo and Dynamics in sync without a desktop.
 
+mod commands;
+mod exit;
+mod output;
+
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
+use dynasync_engine::{Engine, EngineError, default_data_dir};
 use dynasync_secrets::{Keychain, SecretStore};
 
+use crate::exit::Exit;
+
 /// Keeps Marketo Engage and Microsoft Dynamics 365 in sync, without a desktop.
+///
+/// Uses the desktop app's data (its setup, links and history) unless --data-dir says otherwise;
+/// secrets stay in the OS keychain.
 #[derive(Debug, Parser)]
-#[command(name = "dynasync", version)]
+#[command(name = "dynasync", version, after_help = exit::HELP)]
 struct Cli {
+    /// The data directory (default: the desktop app's).
+    #[arg(long, global = true, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Shows the setup, the latest runs, open errors and the backlog, and whether a process is
+    /// syncing this data.
+    Status(commands::status::Args),
+    /// Lists the records that failed to sync; --retry lets the next cycle try them again.
+    Errors(commands::errors::Args),
+    /// Explains why a record's fields hold their values: every decision with its rule.
+    Why(commands::why::Args),
     /// Checks that this computer can run Dynasync: the OS keychain must keep secrets.
     Doctor,
 }
 
-fn main() -> ExitCode {
-    match Cli::parse().command {
-        Command::Doctor => doctor(),
-    }
+/// The keychain service every Dynasync secret is stored under (the same as the app's).
+const KEYCHAIN_SERVICE: &str = "dynasync";
+
+pub(crate) fn keychain() -> Arc<dyn SecretStore> {
+    Arc::new(Keychain::open(KEYCHAIN_SERVICE))
 }
 
-fn doctor() -> ExitCode {
-    match Keychain::open("dynasync").check() {
-        Ok(backend) => {
-            println!("keychain: ok ({})", backend.display_name());
-            ExitCode::SUCCESS
-        }
+/// Opens the engine on the chosen data directory.
+pub(crate) fn open(data_dir: Option<PathBuf>) -> Result<Engine, EngineError> {
+    Engine::open(&data_dir.unwrap_or_else(default_data_dir), keychain())
+}
+
+/// Reports an engine error on stderr and gives its exit code.
+pub(crate) fn fail(error: &EngineError) -> Exit {
+    eprintln!("dynasync: {error}");
+    Exit::from(error)
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
         Err(error) => {
-            eprintln!("keychain: {error}");
-            ExitCode::FAILURE
+            eprintln!("dynasync: cannot start: {error}");
+            return Exit::Internal.code();
         }
-    }
+    };
+    let exit = runtime.block_on(async {
+        match cli.command {
+            Command::Status(args) => commands::status::run(cli.data_dir, args).await,
+            Command::Errors(args) => commands::errors::run(cli.data_dir, args).await,
+            Command::Why(args) => commands::why::run(cli.data_dir, args).await,
+            Command::Doctor => commands::doctor::run(),
+        }
+    });
+    exit.code()
 }

@@ -27,6 +27,7 @@ use std::sync::Arc;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+pub use dataverse::InsertError;
 pub use faults::{FaultConfig, ServiceFaults, Storm, StormKind};
 pub use info::{
     AppCredentials, DataverseInfo, EntraInfo, MarketoInfo, RopcCredentials, SandboxInfo,

@@ -17,9 +17,7 @@ pub(crate) struct World {
     pub(crate) limits: RwLock<Limits>,
     pub(crate) faults: Faults,
     pub(crate) metrics: Metrics,
-    #[expect(dead_code, reason = "for the emulators")]
     pub(crate) entra: entra::State,
-    #[expect(dead_code, reason = "for the emulators")]
     pub(crate) dataverse: dataverse::State,
     pub(crate) marketo: marketo::State,
 }

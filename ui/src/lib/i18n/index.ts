@@ -1,8 +1,10 @@
 // The message catalogue (English and French) and the current locale.
 // Every string the user sees goes through `$_('key')`, whose keys are typed from `en.json`; the
-// catalogue test keeps French complete.
+// catalogue test keeps French complete. The chosen language is kept by the engine, so the tray and
+// notifications speak it too.
 import i18next from 'i18next';
 import { derived, writable } from 'svelte/store';
+import { ipc } from '../ipc';
 import en from './en.json';
 import fr from './fr.json';
 
@@ -19,7 +21,6 @@ type Paths<T> = {
 }[keyof T & string];
 export type MessageKey = Paths<typeof en>;
 
-const STORAGE_KEY = 'dynasync.locale';
 const current = writable<Locale>('en');
 
 /** The supported locale closest to a BCP 47 tag such as `fr-CA`. */
@@ -27,10 +28,9 @@ export function pickLocale(tag: string | null | undefined): Locale {
   return tag?.toLowerCase().startsWith('fr') ? 'fr' : 'en';
 }
 
-/** Starts i18n with the locale chosen earlier, else the system's. */
-export function setupI18n(): void {
-  const saved = globalThis.localStorage?.getItem(STORAGE_KEY);
-  const initial = pickLocale(saved ?? globalThis.navigator?.language);
+/** Starts i18n in the system's language, then switches to the one chosen earlier, if any. */
+export async function setupI18n(): Promise<void> {
+  const initial = pickLocale(globalThis.navigator?.language);
   void i18next.init({
     resources: { en: { translation: en }, fr: { translation: fr } },
     lng: initial,
@@ -40,16 +40,22 @@ export function setupI18n(): void {
     initAsync: false,
   });
   apply(initial);
+  try {
+    const saved = await ipc.language();
+    if (saved) apply(pickLocale(saved));
+  } catch {
+    // The language is a nicety: the UI stays in the system's language if the engine cannot say.
+  }
 }
 
 /** Switches the UI language and remembers the choice. */
-export function setLocale(code: Locale): void {
-  void i18next.changeLanguage(code);
-  globalThis.localStorage?.setItem(STORAGE_KEY, code);
+export async function setLocale(code: Locale): Promise<void> {
   apply(code);
+  await ipc.setLanguage(code);
 }
 
 function apply(code: Locale): void {
+  void i18next.changeLanguage(code);
   document.documentElement.lang = code;
   current.set(code);
 }

@@ -1,0 +1,183 @@
+//! The domain: which Dynamics tables sync to which Marketo objects, in which direction, and the
+//! fields Dynasync itself keeps on Marketo people.
+
+use serde::{Deserialize, Serialize};
+
+/// The standard Dynamics tables the sync covers, plus custom entities (R14).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Entity {
+    Lead,
+    Contact,
+    Account,
+    SystemUser,
+    Team,
+    Opportunity,
+    /// A custom entity, by logical name.
+    Custom(String),
+}
+
+impl Entity {
+    /// The standard tables, in the order their changes are pulled and pushed: owners before the
+    /// companies they own, companies before the people in them, people before opportunity roles.
+    pub const STANDARD: [Entity; 6] = [
+        Entity::SystemUser,
+        Entity::Team,
+        Entity::Account,
+        Entity::Contact,
+        Entity::Lead,
+        Entity::Opportunity,
+    ];
+
+    pub fn logical_name(&self) -> &str {
+        match self {
+            Entity::Lead => "lead",
+            Entity::Contact => "contact",
+            Entity::Account => "account",
+            Entity::SystemUser => "systemuser",
+            Entity::Team => "team",
+            Entity::Opportunity => "opportunity",
+            Entity::Custom(name) => name,
+        }
+    }
+
+    pub fn from_logical_name(name: &str) -> Entity {
+        match name {
+            "lead" => Entity::Lead,
+            "contact" => Entity::Contact,
+            "account" => Entity::Account,
+            "systemuser" => Entity::SystemUser,
+            "team" => Entity::Team,
+            "opportunity" => Entity::Opportunity,
+            other => Entity::Custom(other.to_owned()),
+        }
+    }
+
+    /// The Web API entity set of a standard table (custom ones come from metadata).
+    pub fn standard_entity_set(&self) -> Option<&'static str> {
+        Some(match self {
+            Entity::Lead => "leads",
+            Entity::Contact => "contacts",
+            Entity::Account => "accounts",
+            Entity::SystemUser => "systemusers",
+            Entity::Team => "teams",
+            Entity::Opportunity => "opportunities",
+            Entity::Custom(_) => return None,
+        })
+    }
+
+    /// The primary key column.
+    pub fn primary_id(&self) -> String {
+        format!("{}id", self.logical_name())
+    }
+
+    /// Leads and contacts sync both ways; everything else from Dynamics to Marketo only (R15).
+    pub fn direction(&self) -> Direction {
+        match self {
+            Entity::Lead | Entity::Contact => Direction::TwoWay,
+            _ => Direction::ToMarketo,
+        }
+    }
+
+    /// Whether this table holds people (Marketo persons).
+    pub fn is_person(&self) -> bool {
+        matches!(self, Entity::Lead | Entity::Contact)
+    }
+
+    /// What a record of this table becomes in Marketo.
+    pub fn marketo_object(&self) -> MarketoObject {
+        match self {
+            Entity::Lead | Entity::Contact => MarketoObject::Person,
+            Entity::Account => MarketoObject::Company,
+            Entity::SystemUser | Entity::Team => MarketoObject::SalesPerson,
+            Entity::Opportunity => MarketoObject::Opportunity,
+            Entity::Custom(name) => MarketoObject::CustomObject(custom_object_name(name)),
+        }
+    }
+
+    /// Who wins when the same field changed on both sides since the last sync (R18–R20).
+    pub fn collision_winner(&self) -> Side {
+        match self {
+            Entity::Lead => Side::Marketo,
+            _ => Side::Dynamics,
+        }
+    }
+}
+
+/// The Marketo custom object API name for a Dynamics custom entity (Marketo requires `_c`).
+pub fn custom_object_name(logical_name: &str) -> String {
+    format!("{}_c", logical_name.trim_end_matches("_c"))
+}
+
+/// Which way a table's (or a field's) values flow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Direction {
+    TwoWay,
+    ToMarketo,
+}
+
+/// One of the two systems.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ts_rs::TS,
+)]
+#[serde(rename_all = "camelCase")]
+pub enum Side {
+    Dynamics,
+    Marketo,
+}
+
+impl Side {
+    pub fn name(self) -> &'static str {
+        match self {
+            Side::Dynamics => "Dynamics",
+            Side::Marketo => "Marketo",
+        }
+    }
+}
+
+/// The Marketo object a Dynamics record becomes.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum MarketoObject {
+    Person,
+    Company,
+    SalesPerson,
+    Opportunity,
+    OpportunityRole,
+    CustomObject(String),
+}
+
+impl MarketoObject {
+    /// The order objects are pushed in, so every reference points at something that exists (R99).
+    pub fn push_rank(&self) -> u8 {
+        match self {
+            MarketoObject::SalesPerson => 0,
+            MarketoObject::Company => 1,
+            MarketoObject::Person => 2,
+            MarketoObject::Opportunity => 3,
+            MarketoObject::OpportunityRole => 4,
+            MarketoObject::CustomObject(_) => 5,
+        }
+    }
+}
+
+/// The Marketo person fields Dynasync keeps for the sync itself (read-only system fields, R52).
+pub mod person_fields {
+    /// The Dynamics lead or contact id (R99: the non-native link key).
+    pub const DYNAMICS_ID: &str = "externalPersonId";
+    /// "Microsoft Type": `Lead`, `Contact`, or empty for a Marketo-only person (R24).
+    pub const MICROSOFT_TYPE: &str = "dynamicsType";
+    /// "Microsoft is Deleted": the record was deleted in Dynamics (R66).
+    pub const IS_DELETED: &str = "dynamicsIsDeleted";
+    /// "Microsoft Created Date": when the record was created in Dynamics.
+    pub const CREATED_DATE: &str = "dynamicsCreatedDate";
+    /// The owner (a Dynamics user or team) as a Marketo sales person.
+    pub const OWNER: &str = "externalSalesPersonId";
+    /// The person's account as a Marketo company.
+    pub const COMPANY: &str = "externalCompanyId";
+    pub const EMAIL: &str = "email";
+}
+
+/// The Dynamics sync filter column (R32).
+pub const SYNC_FILTER_COLUMN: &str = "new_synctomkto";

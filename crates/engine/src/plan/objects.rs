@@ -1,0 +1,626 @@
+//! One-way entities, Dynamics to Marketo (R15): users and teams become sales persons (R58, R59),
+//! accounts become companies (R53), opportunities become opportunities with their roles (R55-R57).
+//! Dynamics always wins (R20): every change of a record sends all its mapped fields, which also
+//! overrides any edit made in Marketo since (R21). An account change leaves an activity on each of
+//! its people, unless it has more than 5,000 of them (R12).
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde_json::Value as Json;
+use uuid::Uuid;
+
+use super::{
+    Commit, Context, DynamicsRecord, Filter, KnownSet, LinkChange, LinkRef, MarketoAction,
+    MarketoId, MarketoWrite, Plan,
+};
+use crate::model::{Entity, MarketoObject, SYNC_FILTER_COLUMN};
+use crate::rules::Rule;
+use crate::store::journal::{Entry, Flow};
+use crate::store::links::LinkState;
+use crate::value::Value;
+
+/// Above this many people, an account change logs no activity on each of them (R12).
+pub const ACCOUNT_ACTIVITY_CAP: usize = 5_000;
+
+/// A custom activity to add to a Marketo person's activity log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActivityWrite {
+    pub person: i64,
+    pub kind: ActivityKind,
+    /// The activity's primary attribute (an account name, a field).
+    pub primary: String,
+    pub attributes: Vec<(&'static str, String)>,
+}
+
+/// The custom activity types Dynasync creates in Marketo.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ActivityKind {
+    /// "Dynamics account changed": an account field changed for this person's company (R12).
+    AccountChanged,
+    /// "Dynamics rejected a change": a value from Marketo failed a Dynamics validation (R28).
+    DynamicsRejected,
+}
+
+/// The one-way records of a batch and what they refer to.
+#[derive(Debug, Clone, Copy)]
+pub struct ObjectsInput<'a> {
+    pub records: &'a [DynamicsRecord],
+    pub known: &'a KnownSet,
+    /// The Marketo people of each account, for the per-person activities of an account change (R12).
+    pub people_of_account: &'a HashMap<Uuid, Vec<i64>>,
+    /// Each linked contact's Marketo person and account, for opportunity roles and companies (R56).
+    pub contacts: &'a HashMap<Uuid, ContactRef>,
+}
+
+/// What an opportunity needs to know of the contact it is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ContactRef {
+    pub person: Option<i64>,
+    pub account: Option<Uuid>,
+}
+
+/// The dedupe key of each object: the Dynamics id goes into this field.
+fn key_field(object: &MarketoObject) -> &'static str {
+    match object {
+        MarketoObject::Company => "externalCompanyId",
+        MarketoObject::SalesPerson => "externalSalesPersonId",
+        MarketoObject::Opportunity => "externalOpportunityId",
+        _ => "dynamicsId",
+    }
+}
+
+fn guid(json: &Json, property: &str) -> Option<Uuid> {
+    json.get(property)
+        .and_then(Json::as_str)
+        .and_then(|s| Uuid::parse_str(s).ok())
+}
+
+/// Plans a batch of one-way records (all of one entity or mixed).
+pub fn plan_objects(ctx: &Context<'_>, input: &ObjectsInput<'_>) -> (Plan, Vec<ActivityWrite>) {
+    let mut plan = Plan::default();
+    let mut activities = Vec::new();
+    for record in input.records {
+        let entity = &record.entity;
+        let object = entity.marketo_object();
+        let known = input.known.by_dynamics(entity, record.id);
+        let entry =
+            |rule: Rule, field: Option<&str>, before: Option<Value>, after: Option<Value>| Entry {
+                run_id: ctx.run_id,
+                at: ctx.now,
+                entity: entity.logical_name().to_owned(),
+                dynamics_id: Some(record.id),
+                marketo_id: None,
+                field: field.map(str::to_owned),
+                flow: if field.is_some() {
+                    Flow::ToMarketo
+                } else {
+                    Flow::None
+                },
+                before,
+                after,
+                rule,
+                note: None,
+            };
+        let mut key = serde_json::Map::new();
+        key.insert(key_field(&object).into(), Json::from(record.id.to_string()));
+
+        let Some(json) = &record.json else {
+            // Gone from Dynamics: gone from Marketo, as Dynamics always wins for these (R20).
+            if let Some(known) = known {
+                plan.marketo.push(MarketoWrite {
+                    object,
+                    action: MarketoAction::Delete,
+                    record: key,
+                    commit: Commit {
+                        links: vec![LinkChange::Remove {
+                            link_id: known.link.id,
+                        }],
+                        journal: vec![entry(Rule::DynamicsWinsOneWay, None, None, None)],
+                        ..Commit::default()
+                    },
+                });
+            }
+            continue;
+        };
+        let filter = if !ctx.filter_entities.contains(entity) {
+            Filter::Absent
+        } else {
+            match json.get(SYNC_FILTER_COLUMN) {
+                Some(Json::Bool(true)) => Filter::Yes,
+                Some(Json::Bool(false)) => Filter::No,
+                _ => Filter::Blank,
+            }
+        };
+        let state = known.map(|k| k.link.state);
+        match (filter, state) {
+            (Filter::No | Filter::Blank, Some(LinkState::Live)) => {
+                // No: stops getting updates (R37). Blank: copied once, then no updates (R34).
+                let link_id = known.map(|k| k.link.id).unwrap_or_default();
+                let rule = if filter == Filter::No {
+                    Rule::FilterNo
+                } else {
+                    Rule::FilterBlank
+                };
+                plan.local.push(Commit {
+                    links: vec![LinkChange::State {
+                        link_id,
+                        state: LinkState::Stale,
+                    }],
+                    journal: vec![entry(rule, None, None, None)],
+                    ..Commit::default()
+                });
+                continue;
+            }
+            (Filter::No, _) | (Filter::Blank, Some(_)) => continue,
+            // Yes or no filter (which resumes a stale record, R36), or Blank for the one first copy.
+            _ => {}
+        }
+
+        let mut values: BTreeMap<String, Value> = BTreeMap::new();
+        let mut fields = key.clone();
+        for mapping in ctx.mappings.of(entity) {
+            let Some(raw) = json.get(mapping.read_property()) else {
+                continue;
+            };
+            let Ok(value) = mapping.kind.from_dynamics(raw) else {
+                continue;
+            };
+            fields.insert(mapping.marketo.clone(), mapping.kind.to_marketo(&value));
+            values.insert(mapping.marketo.clone(), value);
+        }
+        let mut add_ref = |field: &str, id: Option<Uuid>| {
+            fields.insert(
+                field.into(),
+                id.map_or(Json::Null, |id| Json::from(id.to_string())),
+            );
+            values.insert(field.into(), id.map_or(Value::Null, Value::Ref));
+        };
+        if matches!(entity, Entity::Account | Entity::Opportunity)
+            && json.get("_ownerid_value").is_some()
+        {
+            add_ref("externalSalesPersonId", guid(json, "_ownerid_value"));
+        }
+        let mut roles = Vec::new();
+        if *entity == Entity::Opportunity && json.get("_customerid_value").is_some() {
+            // The potential customer is an account or a contact (R56). A contact gives a role and
+            // its own account; an account is just the opportunity's company.
+            let customer = guid(json, "_customerid_value");
+            let kind = json
+                .get("_customerid_value@Microsoft.Dynamics.CRM.lookuplogicalname")
+                .and_then(Json::as_str);
+            let account = match (kind, customer) {
+                (Some("contact"), Some(contact)) => {
+                    let contact = input.contacts.get(&contact);
+                    if let Some(person) = contact.and_then(|c| c.person) {
+                        roles.push((person, "Customer", true));
+                    }
+                    contact.and_then(|c| c.account)
+                }
+                (_, customer) => customer,
+            };
+            add_ref("externalCompanyId", account);
+        }
+
+        // An account change logs an activity on each of its people, unless there are too many (R12).
+        if *entity == Entity::Account
+            && let Some(known) = known
+        {
+            let changed: Vec<String> = values
+                .iter()
+                .filter(|(field, value)| known.synced.get(*field).unwrap_or(&Value::Null) != *value)
+                .map(|(field, value)| {
+                    format!(
+                        "{field}: {} → {value}",
+                        known.synced.get(field).unwrap_or(&Value::Null)
+                    )
+                })
+                .collect();
+            let people = input
+                .people_of_account
+                .get(&record.id)
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            if !changed.is_empty() && people.len() > ACCOUNT_ACTIVITY_CAP {
+                plan.local.push(Commit {
+                    journal: vec![Entry {
+                        note: Some(format!("{} people", people.len())),
+                        ..entry(Rule::AccountActivityCap, None, None, None)
+                    }],
+                    ..Commit::default()
+                });
+            } else if !changed.is_empty() {
+                let name = json
+                    .get("name")
+                    .and_then(Json::as_str)
+                    .unwrap_or_default()
+                    .to_owned();
+                for person in people {
+                    activities.push(ActivityWrite {
+                        person: *person,
+                        kind: ActivityKind::AccountChanged,
+                        primary: name.clone(),
+                        attributes: vec![("changes", changed.join("; "))],
+                    });
+                }
+            }
+        }
+
+        let first = known.is_none();
+        let mut journal: Vec<Entry> = values
+            .iter()
+            .filter(|(field, value)| {
+                known.is_none_or(|k| k.synced.get(*field).unwrap_or(&Value::Null) != *value)
+            })
+            .map(|(field, value)| {
+                let before = known.map(|k| k.synced.get(field).cloned().unwrap_or(Value::Null));
+                let rule = match (first, entity) {
+                    (true, _) => Rule::FirstCopy,
+                    (false, Entity::Account) => Rule::AccountOverridesCompany,
+                    (false, _) => Rule::DynamicsWinsOneWay,
+                };
+                entry(rule, Some(field), before, Some(value.clone()))
+            })
+            .collect();
+        let new_state = if filter == Filter::Blank {
+            LinkState::Stale
+        } else {
+            LinkState::Live
+        };
+        if filter == Filter::Blank {
+            journal.push(entry(Rule::FilterBlank, None, None, None));
+        } else if state == Some(LinkState::Stale) {
+            journal.push(entry(Rule::FilterYes, None, None, None));
+        }
+        let link = match known {
+            Some(k) => LinkChange::State {
+                link_id: k.link.id,
+                state: new_state,
+            },
+            None => LinkChange::Upsert {
+                entity: entity.clone(),
+                dynamics_id: record.id,
+                object: object.clone(),
+                marketo_id: MarketoId::FromOutcome,
+                state: new_state,
+            },
+        };
+        plan.marketo.push(MarketoWrite {
+            object: object.clone(),
+            action: MarketoAction::Upsert,
+            record: fields,
+            commit: Commit {
+                links: vec![link],
+                link: known.map(|k| LinkRef::Id(k.link.id)),
+                synced: values,
+                journal,
+                write_pending: None,
+            },
+        });
+        for (person, role, primary) in roles {
+            let mut role_record = serde_json::Map::new();
+            role_record.insert(
+                "externalOpportunityId".into(),
+                Json::from(record.id.to_string()),
+            );
+            role_record.insert("leadId".into(), Json::from(person));
+            role_record.insert("role".into(), Json::from(role));
+            role_record.insert("isPrimary".into(), Json::Bool(primary));
+            plan.marketo.push(MarketoWrite {
+                object: MarketoObject::OpportunityRole,
+                action: MarketoAction::Upsert,
+                record: role_record,
+                commit: Commit::default(),
+            });
+        }
+    }
+    (plan, activities)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use chrono::Utc;
+    use serde_json::json;
+
+    use super::*;
+    use crate::mapping::{FieldMapping, Mappings};
+    use crate::model::Direction;
+    use crate::plan::Known;
+    use crate::store::links::Link;
+    use crate::value::FieldKind;
+
+    fn mappings() -> Mappings {
+        let text = || FieldKind::Text { max_length: None };
+        Mappings::new([
+            FieldMapping {
+                entity: Entity::Account,
+                dynamics: "name".into(),
+                marketo: "company".into(),
+                kind: text(),
+                direction: Direction::ToMarketo,
+            },
+            FieldMapping {
+                entity: Entity::Account,
+                dynamics: "address1_city".into(),
+                marketo: "billingCity".into(),
+                kind: text(),
+                direction: Direction::ToMarketo,
+            },
+            FieldMapping {
+                entity: Entity::Opportunity,
+                dynamics: "name".into(),
+                marketo: "name".into(),
+                kind: text(),
+                direction: Direction::ToMarketo,
+            },
+            FieldMapping {
+                entity: Entity::SystemUser,
+                dynamics: "internalemailaddress".into(),
+                marketo: "email".into(),
+                kind: text(),
+                direction: Direction::ToMarketo,
+            },
+        ])
+    }
+
+    struct Run {
+        mappings: Mappings,
+        filters: BTreeSet<Entity>,
+        known: KnownSet,
+        people: HashMap<Uuid, Vec<i64>>,
+        contacts: HashMap<Uuid, ContactRef>,
+    }
+
+    impl Run {
+        fn new() -> Run {
+            Run {
+                mappings: mappings(),
+                filters: BTreeSet::new(),
+                known: KnownSet::default(),
+                people: HashMap::new(),
+                contacts: HashMap::new(),
+            }
+        }
+
+        fn known(
+            mut self,
+            entity: Entity,
+            id: Uuid,
+            object: MarketoObject,
+            state: LinkState,
+            synced: &[(&str, Value)],
+        ) -> Run {
+            self.known.insert(Known {
+                link: Link {
+                    id: 9,
+                    entity,
+                    dynamics_id: id,
+                    object,
+                    marketo_id: None,
+                    state,
+                    dynamics_write_pending: false,
+                },
+                synced: synced
+                    .iter()
+                    .map(|(k, v)| ((*k).to_owned(), v.clone()))
+                    .collect(),
+            });
+            self
+        }
+
+        fn plan(&self, records: &[DynamicsRecord]) -> (Plan, Vec<ActivityWrite>) {
+            let ctx = Context {
+                now: Utc::now(),
+                run_id: 1,
+                mappings: &self.mappings,
+                sync_user: None,
+                filter_entities: &self.filters,
+            };
+            let input = ObjectsInput {
+                records,
+                known: &self.known,
+                people_of_account: &self.people,
+                contacts: &self.contacts,
+            };
+            plan_objects(&ctx, &input)
+        }
+    }
+
+    const ACME: Uuid = Uuid::from_u128(0xA);
+    const OWNER: Uuid = Uuid::from_u128(0x0B);
+
+    fn account(json: Json) -> DynamicsRecord {
+        DynamicsRecord {
+            entity: Entity::Account,
+            id: ACME,
+            json: Some(json),
+        }
+    }
+
+    fn t(s: &str) -> Value {
+        Value::Text(s.into())
+    }
+
+    #[test]
+    fn an_account_becomes_a_company_keyed_by_its_dynamics_id_with_its_owner() {
+        let (plan, activities) = Run::new().plan(&[account(
+            json!({"name": "Acme", "address1_city": "Lyon", "_ownerid_value": OWNER.to_string()}),
+        )]);
+        let write = &plan.marketo[0];
+        assert_eq!(write.object, MarketoObject::Company);
+        assert_eq!(write.record["externalCompanyId"], json!(ACME.to_string()));
+        assert_eq!(
+            write.record["externalSalesPersonId"],
+            json!(OWNER.to_string())
+        );
+        assert_eq!(write.record["billingCity"], json!("Lyon"));
+        assert!(activities.is_empty(), "a first copy is not a change");
+        assert!(
+            write
+                .commit
+                .journal
+                .iter()
+                .all(|e| e.rule == Rule::FirstCopy)
+        );
+    }
+
+    #[test]
+    fn an_account_change_overrides_every_company_field_r21() {
+        let run = Run::new().known(
+            Entity::Account,
+            ACME,
+            MarketoObject::Company,
+            LinkState::Live,
+            &[("company", t("Acme")), ("billingCity", t("Lyon"))],
+        );
+        let (plan, _) = run.plan(&[account(json!({"name": "Acme", "address1_city": "Paris"}))]);
+        let write = &plan.marketo[0];
+        assert_eq!(
+            write.record["company"],
+            json!("Acme"),
+            "unchanged fields are sent too, overriding Marketo edits"
+        );
+        assert_eq!(write.record["billingCity"], json!("Paris"));
+        assert_eq!(
+            write
+                .commit
+                .journal
+                .iter()
+                .map(|e| e.rule)
+                .collect::<Vec<_>>(),
+            [Rule::AccountOverridesCompany],
+            "only the change is journaled"
+        );
+    }
+
+    #[test]
+    fn an_account_change_logs_an_activity_on_each_person_up_to_5000_r12() {
+        let mut run = Run::new().known(
+            Entity::Account,
+            ACME,
+            MarketoObject::Company,
+            LinkState::Live,
+            &[("billingCity", t("Lyon"))],
+        );
+        run.people.insert(ACME, (1..=5000).collect());
+        let (_, activities) = run.plan(&[account(json!({"address1_city": "Paris"}))]);
+        assert_eq!(activities.len(), 5000);
+        assert_eq!(activities[0].kind, ActivityKind::AccountChanged);
+        assert!(
+            activities[0].attributes[0]
+                .1
+                .contains("billingCity: \"Lyon\" → \"Paris\""),
+            "{:?}",
+            activities[0]
+        );
+
+        run.people.insert(ACME, (1..=5001).collect());
+        let (plan, activities) = run.plan(&[account(json!({"address1_city": "Paris"}))]);
+        assert!(
+            activities.is_empty(),
+            "above 5,000 people the change syncs without per-person activities"
+        );
+        assert_eq!(plan.marketo.len(), 1, "the change itself still syncs");
+        assert!(
+            plan.local
+                .iter()
+                .flat_map(|c| &c.journal)
+                .any(|e| e.rule == Rule::AccountActivityCap)
+        );
+    }
+
+    #[test]
+    fn a_deleted_account_deletes_its_company() {
+        let run = Run::new().known(
+            Entity::Account,
+            ACME,
+            MarketoObject::Company,
+            LinkState::Live,
+            &[],
+        );
+        let (plan, _) = run.plan(&[DynamicsRecord {
+            entity: Entity::Account,
+            id: ACME,
+            json: None,
+        }]);
+        assert_eq!(plan.marketo[0].action, MarketoAction::Delete);
+        assert_eq!(
+            plan.marketo[0].commit.links,
+            [LinkChange::Remove { link_id: 9 }]
+        );
+    }
+
+    #[test]
+    fn the_sync_filter_keeps_an_account_out_r33() {
+        let mut run = Run::new();
+        run.filters.insert(Entity::Account);
+        let (plan, _) = run.plan(&[account(json!({"name": "Acme", "new_synctomkto": false}))]);
+        assert!(plan.marketo.is_empty());
+    }
+
+    #[test]
+    fn an_opportunity_for_a_contact_gets_a_role_and_the_contacts_account_r56() {
+        let contact = Uuid::from_u128(0xC);
+        let mut run = Run::new();
+        run.contacts.insert(
+            contact,
+            ContactRef {
+                person: Some(321),
+                account: Some(ACME),
+            },
+        );
+        let opportunity = DynamicsRecord {
+            entity: Entity::Opportunity,
+            id: Uuid::from_u128(0x0),
+            json: Some(
+                json!({"name": "Big deal", "_customerid_value": contact.to_string(),
+                "_customerid_value@Microsoft.Dynamics.CRM.lookuplogicalname": "contact"}),
+            ),
+        };
+        let (plan, _) = run.plan(&[opportunity]);
+        assert_eq!(
+            plan.marketo[0].record["externalCompanyId"],
+            json!(ACME.to_string()),
+            "the contact's account"
+        );
+        let role = &plan.marketo[1];
+        assert_eq!(role.object, MarketoObject::OpportunityRole);
+        assert_eq!(role.record["leadId"], json!(321));
+        assert_eq!(role.record["role"], json!("Customer"));
+    }
+
+    #[test]
+    fn an_opportunity_for_an_account_only_sets_its_company_r56() {
+        let opportunity = DynamicsRecord {
+            entity: Entity::Opportunity,
+            id: Uuid::from_u128(0x1),
+            json: Some(
+                json!({"name": "Deal", "_customerid_value": ACME.to_string(),
+                "_customerid_value@Microsoft.Dynamics.CRM.lookuplogicalname": "account"}),
+            ),
+        };
+        let (plan, _) = Run::new().plan(&[opportunity]);
+        assert_eq!(plan.marketo.len(), 1, "no role without a contact");
+        assert_eq!(
+            plan.marketo[0].record["externalCompanyId"],
+            json!(ACME.to_string())
+        );
+    }
+
+    #[test]
+    fn a_user_becomes_a_sales_person() {
+        let user = DynamicsRecord {
+            entity: Entity::SystemUser,
+            id: OWNER,
+            json: Some(json!({"internalemailaddress": "dana@contoso.com"})),
+        };
+        let (plan, _) = Run::new().plan(&[user]);
+        assert_eq!(plan.marketo[0].object, MarketoObject::SalesPerson);
+        assert_eq!(
+            plan.marketo[0].record["externalSalesPersonId"],
+            json!(OWNER.to_string())
+        );
+        assert_eq!(plan.marketo[0].record["email"], json!("dana@contoso.com"));
+    }
+}
