@@ -69,6 +69,7 @@ impl From<EngineError> for IpcError {
                 fields,
             },
             EngineError::NotConfigured => IpcError::new(ErrorCode::NotConfigured, message),
+            EngineError::Setup(_) => IpcError::new(ErrorCode::InvalidInput, message),
             EngineError::Locked(_) => IpcError::new(ErrorCode::Busy, message),
             EngineError::Keychain(_) => IpcError::new(ErrorCode::Keychain, message),
             EngineError::Store(_) | EngineError::Internal(_) => {

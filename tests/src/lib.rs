@@ -7,3 +7,5 @@
 
 pub mod app;
 pub mod bench;
+pub mod control;
+pub mod setup;

@@ -55,7 +55,9 @@ Exit codes:
 impl From<&EngineError> for Exit {
     fn from(error: &EngineError) -> Exit {
         match error {
-            EngineError::Invalid(_) | EngineError::NotConfigured => Exit::Config,
+            EngineError::Invalid(_) | EngineError::NotConfigured | EngineError::Setup(_) => {
+                Exit::Config
+            }
             EngineError::Keychain(_) => Exit::Auth,
             EngineError::Locked(_) => Exit::Busy,
             EngineError::Store(_) | EngineError::Internal(_) => Exit::Internal,

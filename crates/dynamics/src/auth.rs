@@ -7,7 +7,6 @@
 use std::time::Duration;
 
 use dynasync_secrets::Secret;
-use serde::Deserialize;
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 use url::Url;
@@ -123,12 +122,6 @@ pub(crate) struct Tokens {
     current: Mutex<Option<Token>>,
 }
 
-#[derive(Debug, Deserialize)]
-struct Issued {
-    access_token: String,
-    expires_in: u64,
-}
-
 /// Renew this long before expiry: five minutes, or a tenth of a short lifetime.
 fn margin(lifetime: Duration) -> Duration {
     (lifetime / 10).min(Duration::from_secs(300))
@@ -198,10 +191,9 @@ impl Tokens {
                 source,
             })?;
             if status.is_success() {
-                let issued: Issued = wire::decode(&body, "token response")?;
-                let lifetime = Duration::from_secs(issued.expires_in);
+                let (access, lifetime) = wire::token_response(&body)?;
                 return Ok(Token {
-                    access: Secret::new(issued.access_token),
+                    access,
                     renew_at: sent + lifetime.saturating_sub(margin(lifetime)),
                 });
             }

@@ -161,7 +161,10 @@ impl DataverseClient {
         let key = self.primary_key(&entity_set).await?;
         let prefer = vec![(
             "Prefer",
-            format!("odata.track-changes,odata.maxpagesize={page_size}"),
+            // Lookups say which table they point to: a customer is an account or a contact.
+            format!(
+                "odata.track-changes,odata.maxpagesize={page_size},odata.include-annotations=\"Microsoft.Dynamics.CRM.lookuplogicalname\""
+            ),
         )];
         let answer = self.send(Method::GET, url, &prefer, Payload::None).await?;
         let mut page = ChangePage::from_json(&answer.body, Some(&key))?;

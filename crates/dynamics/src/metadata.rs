@@ -143,7 +143,7 @@ fn text(label: Option<Label>) -> Option<String> {
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct RawEntity {
-    logical_name: String,
+    logical_name: Option<String>,
     entity_set_name: Option<String>,
     primary_id_attribute: Option<String>,
     primary_name_attribute: Option<String>,
@@ -232,7 +232,7 @@ impl EntityMeta {
                 Some(EntityMeta {
                     entity_set_name: e.entity_set_name?,
                     primary_id: e.primary_id_attribute?,
-                    logical_name: e.logical_name,
+                    logical_name: e.logical_name?,
                     primary_name: e.primary_name_attribute,
                     display_name: text(e.display_name),
                     is_custom: e.is_custom_entity,
@@ -245,31 +245,39 @@ impl EntityMeta {
 }
 
 impl AttributeMeta {
+    fn from_raw(a: RawAttribute) -> AttributeMeta {
+        AttributeMeta {
+            logical_name: a.logical_name,
+            display_name: text(a.display_name),
+            attribute_type: a.attribute_type.unwrap_or_default(),
+            is_custom: a.is_custom_attribute,
+            is_secured: a.is_secured,
+            valid_for_read: a.is_valid_for_read,
+            valid_for_create: a.is_valid_for_create,
+            valid_for_update: a.is_valid_for_update,
+            required_level: a.required_level.and_then(|r| r.value),
+            max_length: None,
+            options: Vec::new(),
+            targets: Vec::new(),
+            readable_by_caller: a.is_valid_for_read && !a.is_secured,
+        }
+    }
+
     /// Decodes an `Attributes` collection (base properties only).
     ///
     /// # Errors
     /// A body that is not such a collection, with the JSON path that failed.
     pub fn list_from_json(body: &[u8]) -> Result<Vec<AttributeMeta>, Error> {
         let raw: Collection<RawAttribute> = wire::decode(body, "Attributes")?;
-        Ok(raw
-            .value
-            .into_iter()
-            .map(|a| AttributeMeta {
-                logical_name: a.logical_name,
-                display_name: text(a.display_name),
-                attribute_type: a.attribute_type.unwrap_or_default(),
-                is_custom: a.is_custom_attribute,
-                is_secured: a.is_secured,
-                valid_for_read: a.is_valid_for_read,
-                valid_for_create: a.is_valid_for_create,
-                valid_for_update: a.is_valid_for_update,
-                required_level: a.required_level.and_then(|r| r.value),
-                max_length: None,
-                options: Vec::new(),
-                targets: Vec::new(),
-                readable_by_caller: a.is_valid_for_read && !a.is_secured,
-            })
-            .collect())
+        Ok(raw.value.into_iter().map(AttributeMeta::from_raw).collect())
+    }
+
+    /// Decodes one column's definition (`.../Attributes(LogicalName='x')`).
+    ///
+    /// # Errors
+    /// A body that is not an attribute definition, with the JSON path that failed.
+    pub fn from_json(body: &[u8]) -> Result<AttributeMeta, Error> {
+        wire::decode::<RawAttribute>(body, "Attribute").map(AttributeMeta::from_raw)
     }
 }
 

@@ -2,6 +2,7 @@
 //! `Prefer: odata.maxpagesize`, following `@odata.nextLink` unchanged with the same page size
 //! (webapi/query/page-results.md). Pages come as a lazy stream.
 
+use bytes::Bytes;
 use futures_util::Stream;
 use reqwest::Method;
 use serde::Deserialize;
@@ -76,10 +77,45 @@ impl Page {
     }
 }
 
+/// The next page, already on its way while the caller works on the current one.
+struct Prefetch(tokio::task::JoinHandle<Result<Bytes, Error>>);
+
+impl Drop for Prefetch {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 enum Cursor {
     Start(Query),
-    Next(Query, Url),
+    Next(Query, Prefetch),
     Done,
+}
+
+#[derive(Deserialize)]
+struct NextOnly {
+    #[serde(rename = "@odata.nextLink")]
+    next_link: Option<String>,
+}
+
+/// The page's `@odata.nextLink`, found without decoding the rows: Dataverse writes it after
+/// `value`, so the end of the body is searched first and the whole body only when it is not there.
+/// The member name cannot be matched inside a string, where its quotes would be escaped.
+fn next_link(body: &[u8]) -> Result<Option<String>, Error> {
+    const MEMBER: &[u8] = b"\"@odata.nextLink\":";
+    let tail = body.len().saturating_sub(16 * 1024);
+    let found = body[tail..]
+        .windows(MEMBER.len())
+        .rposition(|w| w == MEMBER)
+        .map(|at| tail + at)
+        .filter(|&at| at > 0 && matches!(body[at - 1], b',' | b'{' | b' ' | b'\n' | b'\r' | b'\t'));
+    if let Some(at) = found {
+        let mut value = serde_json::Deserializer::from_slice(&body[at + MEMBER.len()..]);
+        if let Ok(link) = String::deserialize(&mut value) {
+            return Ok(Some(link));
+        }
+    }
+    wire::decode::<NextOnly>(body, "page").map(|n| n.next_link)
 }
 
 impl Query {
@@ -181,34 +217,46 @@ impl Query {
         }
     }
 
-    async fn fetch(&self, url: Url) -> Result<(Page, Option<Url>), Error> {
-        let key = self.client.primary_key(&self.entity_set).await?;
-        let headers = self.prefer();
-        let answer = self
-            .client
+    async fn fetch(
+        client: DataverseClient,
+        url: Url,
+        headers: Vec<(&'static str, String)>,
+    ) -> Result<Bytes, Error> {
+        let answer = client
             .send(Method::GET, url, &headers, Payload::None)
             .await?;
-        let (page, next) = Page::from_json(&answer.body, Some(&key))?;
-        let next = next.map(|link| self.client.link(&link)).transpose()?;
-        Ok((page, next))
+        Ok(answer.body)
     }
 
-    /// The pages, fetched one at a time as the stream is polled.
+    /// The pages, fetched as the stream is polled. While the caller handles one page the next is
+    /// already requested, so that decoding here and serving there overlap.
     pub fn pages(self) -> impl Stream<Item = Result<Page, Error>> + Send + 'static {
         futures_util::stream::try_unfold(Cursor::Start(self), |cursor| async move {
-            let (query, url) = match cursor {
+            let (query, body) = match cursor {
                 Cursor::Done => return Ok(None),
                 Cursor::Start(query) => {
                     let url = query.first_url()?;
-                    (query, url)
+                    let body = Query::fetch(query.client.clone(), url, query.prefer()).await?;
+                    (query, body)
                 }
-                Cursor::Next(query, url) => (query, url),
+                Cursor::Next(query, mut prefetch) => {
+                    let body = (&mut prefetch.0).await.map_err(|e| {
+                        Error::InvalidInput(format!("reading the next page stopped: {e}"))
+                    })??;
+                    (query, body)
+                }
             };
-            let (page, next) = query.fetch(url).await?;
-            let cursor = match next {
-                Some(next) => Cursor::Next(query, next),
+            let cursor = match next_link(&body)? {
+                Some(link) => {
+                    let url = query.client.link(&link)?;
+                    let task =
+                        tokio::spawn(Query::fetch(query.client.clone(), url, query.prefer()));
+                    Cursor::Next(query.clone(), Prefetch(task))
+                }
                 None => Cursor::Done,
             };
+            let key = query.client.primary_key(&query.entity_set).await?;
+            let (page, _) = Page::from_json(&body, Some(&key))?;
             Ok(Some((page, cursor)))
         })
     }
@@ -218,5 +266,27 @@ impl DataverseClient {
     /// A query on an entity set (`contacts`, `new_event_registrations`).
     pub fn query(&self, entity_set: &str) -> Query {
         Query::new(self.clone(), entity_set)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_next_link_is_found_at_the_end_or_anywhere() {
+        let at_end = br#"{"value":[{"a":"\"@odata.nextLink\":\"fake\""}],"@odata.nextLink":"https://o/api/data/v9.2/contacts?$skiptoken=x"}"#;
+        assert_eq!(
+            next_link(at_end).unwrap().as_deref(),
+            Some("https://o/api/data/v9.2/contacts?$skiptoken=x")
+        );
+        let first = br#"{"@odata.nextLink":"https://o/n","value":[]}"#;
+        assert_eq!(next_link(first).unwrap().as_deref(), Some("https://o/n"));
+        let inside_a_string = br#"{"value":[{"a":"\"@odata.nextLink\":\"fake\""}]}"#;
+        assert_eq!(
+            next_link(inside_a_string).unwrap(),
+            None,
+            "an escaped look-alike is not the link"
+        );
     }
 }

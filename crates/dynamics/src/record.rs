@@ -43,6 +43,15 @@ impl Record {
         Record { fields, id }
     }
 
+    /// Decodes one record (`return=representation`, a single-record GET).
+    ///
+    /// # Errors
+    /// A body that is not a JSON object.
+    pub fn parse(body: &[u8], primary_key: Option<&str>) -> Result<Record, Error> {
+        let fields: Map<String, Value> = crate::wire::decode(body, "record")?;
+        Ok(Record::from_json(fields, primary_key))
+    }
+
     /// The row's primary key, when it was read from Dataverse.
     pub fn id(&self) -> Option<Uuid> {
         self.id

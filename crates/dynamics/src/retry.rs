@@ -98,7 +98,17 @@ mod tests {
     fn the_decision_table() {
         let ms = Duration::from_millis;
         let s = Duration::from_secs;
-        let cases: &[(u16, Option<&str>, Option<&str>, u32, f64, Retry, &str)] = &[
+        // status, Retry-After, body code, attempt, jitter, decision, why
+        type Case = (
+            u16,
+            Option<&'static str>,
+            Option<&'static str>,
+            u32,
+            f64,
+            Retry,
+            &'static str,
+        );
+        let cases: &[Case] = &[
             (
                 429,
                 Some("12"),

@@ -8,6 +8,8 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
+use dynasync_secrets::Secret;
+
 use crate::error::Error;
 
 /// Decodes JSON, naming the path (`value[3].contactid`) where it does not fit.
@@ -15,6 +17,10 @@ use crate::error::Error;
 /// # Errors
 /// [`Error::Decode`] with the path and what was wrong there.
 pub fn decode<T: DeserializeOwned>(body: &[u8], what: &str) -> Result<T, Error> {
+    // Tracking the path costs time on every element: only a body that fails is read again with it.
+    if let Ok(value) = serde_json::from_slice(body) {
+        return Ok(value);
+    }
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
         let path = e.path().to_string();
@@ -106,6 +112,24 @@ pub fn token_error(status: u16, body: &[u8]) -> Error {
             description: String::from_utf8_lossy(body).trim().to_owned(),
         },
     }
+}
+
+#[derive(Debug, Deserialize)]
+struct Issued {
+    access_token: String,
+    expires_in: u64,
+}
+
+/// A token endpoint success: the access token and how long it lives (`expires_in`).
+///
+/// # Errors
+/// A body without `access_token` and `expires_in`, with the JSON path that failed.
+pub fn token_response(body: &[u8]) -> Result<(Secret, Duration), Error> {
+    let issued: Issued = decode(body, "token response")?;
+    Ok((
+        Secret::new(issued.access_token),
+        Duration::from_secs(issued.expires_in),
+    ))
 }
 
 /// The id at the end of an entity URL (`OData-EntityId: .../contacts(<guid>)`).

@@ -264,11 +264,23 @@ fn boundary(content_type: &str) -> Result<String, Error> {
         })
 }
 
-/// One `application/http` part: a status line, headers, a blank line, a body.
+/// One `application/http` part: a status line, headers, a blank line, a body. A part without a
+/// body may end right after its last header (the blank line taken by the boundary), as the
+/// `$batch` doc's Content-ID sample shows.
 fn response_part(bytes: &[u8]) -> Result<BatchOutcome, Error> {
+    let mut padded;
+    let mut bytes = bytes;
     let mut raw = [httparse::EMPTY_HEADER; 32];
     let mut response = httparse::Response::new(&mut raw);
-    let start = match response.parse(bytes) {
+    let mut parsed = response.parse(bytes);
+    if matches!(parsed, Ok(httparse::Status::Partial)) && bytes.ends_with(b"\r\n") {
+        padded = bytes.to_vec();
+        padded.extend_from_slice(b"\r\n");
+        bytes = &padded;
+        response = httparse::Response::new(&mut raw);
+        parsed = response.parse(bytes);
+    }
+    let start = match parsed {
         Ok(httparse::Status::Complete(start)) => start,
         _ => {
             return Err(Error::Decode {

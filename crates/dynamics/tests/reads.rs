@@ -269,6 +269,43 @@ async fn a_delta_after_creates_updates_and_deletes_returns_them() {
 }
 
 #[tokio::test]
+async fn changes_say_which_table_a_customer_lookup_points_to() {
+    let org = Org::start().await;
+    let account = org
+        .control(
+            Method::POST,
+            "dynamics/accounts",
+            json!({ "as": "Sam Ortiz", "fields": { "name": "Contoso" } }),
+        )
+        .await;
+    let account = account["accountid"].as_str().unwrap().to_owned();
+    org.control(
+        Method::POST,
+        "dynamics/contacts",
+        json!({ "as": "Sam Ortiz", "fields": {
+            "lastname": "Ng",
+            "parentcustomerid_account@odata.bind": format!("/accounts({account})")
+        } }),
+    )
+    .await;
+    let page = org
+        .client
+        .changes(ChangeRequest::Start {
+            entity_set: "contacts".into(),
+            select: vec!["lastname".into(), "_parentcustomerid_value".into()],
+            page_size: None,
+        })
+        .await
+        .unwrap();
+    let Change::Upsert(contact) = &page.changes[0] else {
+        panic!("a new row is an upsert")
+    };
+    let parent = contact.lookup("parentcustomerid").unwrap().unwrap();
+    assert_eq!(parent.id.to_string(), account);
+    assert_eq!(parent.logical_name.as_deref(), Some("account"));
+}
+
+#[tokio::test]
 async fn an_expired_delta_link_is_refused() {
     let org = Org::start().await;
     let page = org

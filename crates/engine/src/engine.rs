@@ -8,8 +8,11 @@ use std::sync::Arc;
 use dynasync_secrets::SecretStore;
 use tokio::sync::watch;
 
+use crate::clients::ClientLimits;
 use crate::error::EngineError;
+use crate::lock::DataDirLock;
 use crate::schedule::Scheduler;
+use crate::setup::flow::SyncOptions;
 use crate::status::Status;
 use crate::store::errors::RecordError;
 use crate::store::journal::Entry;
@@ -62,12 +65,14 @@ pub struct Engine {
 }
 
 #[derive(Debug)]
-struct Inner {
-    data_dir: PathBuf,
-    store: Arc<Store>,
-    secrets: Arc<dyn SecretStore>,
-    status: Arc<watch::Sender<Status>>,
-    scheduler: parking_lot::Mutex<Option<Scheduler>>,
+pub(crate) struct Inner {
+    pub(crate) data_dir: PathBuf,
+    pub(crate) store: Arc<Store>,
+    pub(crate) secrets: Arc<dyn SecretStore>,
+    pub(crate) status: Arc<watch::Sender<Status>>,
+    pub(crate) scheduler: parking_lot::Mutex<Option<Scheduler>>,
+    pub(crate) lock: parking_lot::Mutex<Option<DataDirLock>>,
+    pub(crate) limits: ClientLimits,
 }
 
 impl Engine {
@@ -77,6 +82,16 @@ impl Engine {
     /// # Errors
     /// When the database cannot be opened or migrated.
     pub fn open(data_dir: &Path, secrets: Arc<dyn SecretStore>) -> Result<Engine, EngineError> {
+        Engine::open_with(data_dir, secrets, ClientLimits::default())
+    }
+
+    /// Opens with other client limits than the documented ones (engine-only benchmarks against an
+    /// unthrottled sandbox).
+    pub fn open_with(
+        data_dir: &Path,
+        secrets: Arc<dyn SecretStore>,
+        limits: ClientLimits,
+    ) -> Result<Engine, EngineError> {
         let store = Store::open(&database_path(data_dir))?;
         let configured = store.read(store::connection::get)?.is_some();
         let mut status = Status::not_configured();
@@ -91,8 +106,14 @@ impl Engine {
                 secrets,
                 status: Arc::new(status),
                 scheduler: parking_lot::Mutex::new(None),
+                lock: parking_lot::Mutex::new(None),
+                limits,
             }),
         })
+    }
+
+    pub(crate) fn inner(&self) -> &Inner {
+        &self.inner
     }
 
     pub fn data_dir(&self) -> &Path {
@@ -203,6 +224,94 @@ impl Engine {
             .await
     }
 
+    /// Starts syncing: takes the data directory's lock (naming this process `who` to others),
+    /// closes the runs a previous process left open, and schedules the first sync or the next
+    /// cycle. Calling it again while running does nothing.
+    ///
+    /// # Errors
+    /// [`EngineError::NotConfigured`] before the setup is finished; [`EngineError::Locked`] when
+    /// another process syncs this data.
+    pub async fn start(&self, who: &str) -> Result<(), EngineError> {
+        if self.inner.scheduler.lock().is_some() {
+            return Ok(());
+        }
+        let saved = self
+            .db(|s| s.read(store::connection::get))
+            .await?
+            .ok_or(EngineError::NotConfigured)?;
+        let lock = DataDirLock::acquire(&self.inner.data_dir, who)?;
+        let now = chrono::Utc::now();
+        let (first_sync_done, options) = self
+            .db(move |s| {
+                s.write(|tx| {
+                    store::runs::close_abandoned(tx, now)?;
+                    Ok((
+                        store::runs::first_sync_done(tx)?,
+                        store::settings::get::<SyncOptions>(tx, "options")?.unwrap_or_default(),
+                    ))
+                })
+            })
+            .await?;
+        let start = crate::schedule::Start {
+            interval: std::time::Duration::from_secs(u64::from(options.interval_minutes) * 60),
+            first_sync_done,
+            paused: false,
+            sandbox: saved.sandbox,
+        };
+        let runner = Arc::new(crate::exec::Runner::new(self.clone()));
+        let scheduler = Scheduler::spawn(runner, start, Arc::clone(&self.inner.status));
+        *self.inner.lock.lock() = Some(lock);
+        *self.inner.scheduler.lock() = Some(scheduler);
+        Ok(())
+    }
+
+    /// Runs one cycle now, in the foreground (the first sync if it has not completed), and
+    /// returns how it ended. For `dynasync sync --once` and tests; the app uses [`Engine::start`].
+    ///
+    /// # Errors
+    /// [`EngineError::NotConfigured`], [`EngineError::Locked`], or [`EngineError::Setup`] when
+    /// this engine is already running its scheduler.
+    pub async fn sync_once(
+        &self,
+        who: &str,
+        confirmed: bool,
+    ) -> Result<crate::schedule::CycleOutcome, EngineError> {
+        use crate::schedule::Cycles;
+        if self.is_running() {
+            return Err(EngineError::Setup(
+                "the sync is already running here: use Quick Sync".into(),
+            ));
+        }
+        self.db(|s| s.read(store::connection::get))
+            .await?
+            .ok_or(EngineError::NotConfigured)?;
+        let _lock = DataDirLock::acquire(&self.inner.data_dir, who)?;
+        let now = chrono::Utc::now();
+        let first_sync_done = self
+            .db(move |s| {
+                s.write(|tx| {
+                    store::runs::close_abandoned(tx, now)?;
+                    store::runs::first_sync_done(tx)
+                })
+            })
+            .await?;
+        let kind = if first_sync_done {
+            store::runs::RunKind::QuickSync
+        } else {
+            store::runs::RunKind::FirstSync
+        };
+        let runner = crate::exec::Runner::new(self.clone());
+        let request = crate::schedule::CycleRequest { kind, confirmed };
+        Ok(runner
+            .run(request, tokio_util::sync::CancellationToken::new())
+            .await)
+    }
+
+    /// Whether this process is syncing (holds the data directory).
+    pub fn is_running(&self) -> bool {
+        self.inner.scheduler.lock().is_some()
+    }
+
     /// Runs a cycle now, if the sync is running.
     pub fn quick_sync(&self) {
         if let Some(scheduler) = self.inner.scheduler.lock().as_ref() {
@@ -237,5 +346,6 @@ impl Engine {
         if let Some(scheduler) = scheduler {
             scheduler.shutdown().await;
         }
+        self.inner.lock.lock().take();
     }
 }

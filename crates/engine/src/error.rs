@@ -20,6 +20,9 @@ pub enum EngineError {
     Invalid(Vec<FieldError>),
     #[error("Dynasync is not set up yet: complete the setup first")]
     NotConfigured,
+    /// A setup choice that cannot be honoured (a secured column, an ineligible entity...).
+    #[error("{0}")]
+    Setup(String),
     #[error("{0}")]
     Internal(String),
 }

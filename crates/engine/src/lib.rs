@@ -6,9 +6,12 @@
 //! APIs' limits, the scheduler (full copy first, then a cycle 5 minutes after the previous one ended,
 //! plus Quick Sync), and the SQLite store with its migrations and journal.
 
+mod activities;
+mod clients;
 pub mod config;
 mod engine;
 pub mod error;
+mod exec;
 pub mod lock;
 pub mod mapping;
 pub mod model;
@@ -20,5 +23,6 @@ pub mod status;
 pub mod store;
 pub mod value;
 
+pub use clients::ClientLimits;
 pub use engine::{Backlog, Engine, Overview, database_path, default_data_dir};
 pub use error::EngineError;

@@ -79,7 +79,8 @@ pub struct DefaultField {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NewMarketoField {
     pub display_name: &'static str,
-    /// A Marketo data type: string, text, boolean, datetime, date, integer, float, currency.
+    /// A Marketo data type the field API creates: string, boolean, datetime, date, integer, float,
+    /// currency (no text areas).
     pub data_type: &'static str,
 }
 
@@ -124,52 +125,52 @@ const PERSON_COMMON: &[DefaultField] = &[
     standard("address1_postalcode", "postalCode"),
     custom(
         "statuscode",
-        "dynamicsStatusReason",
+        "microsoftStatusReason",
         "Status Reason",
         "string",
     ),
-    custom("description", "personNotes", "Person Notes", "text"),
+    custom("description", "personNotes", "Person Notes", "string"),
     standard("donotphone", "doNotCall"),
     standard("donotbulkemail", "unsubscribed"),
     custom(
         "address1_line2",
-        "dynamicsAddress2",
+        "microsoftAddress2",
         "Microsoft Address 2",
         "string",
     ),
     custom(
         "address1_line3",
-        "dynamicsAddress3",
+        "microsoftAddress3",
         "Microsoft Address 3",
         "string",
     ),
     custom(
         "donotemail",
-        "dynamicsDoNotEmail",
+        "microsoftDoNotEmail",
         "Microsoft Do Not Email",
         "boolean",
     ),
     custom(
         "donotfax",
-        "dynamicsDoNotFax",
+        "microsoftDoNotFax",
         "Microsoft Do Not Fax",
         "boolean",
     ),
     custom(
         "donotsendmm",
-        "dynamicsDoNotSendMarketingMaterial",
+        "microsoftDoNotSendMarketingMaterial",
         "Microsoft Do Not Send Marketing Material",
         "boolean",
     ),
     custom(
         "telephone2",
-        "dynamicsHomePhone",
+        "microsoftHomePhone",
         "Microsoft Home Phone",
         "string",
     ),
     custom(
         "preferredcontactmethodcode",
-        "dynamicsPreferredContactMethod",
+        "microsoftPreferredContactMethod",
         "Microsoft Preferred Method Of Contact",
         "string",
     ),
@@ -207,13 +208,13 @@ const LEAD_ONLY: &[DefaultField] = &[
     standard("leadsourcecode", "leadSource"),
     standard("statecode", "leadStatus"),
     standard("leadqualitycode", "rating"),
-    custom("subject", "dynamicsTopic", "Microsoft Topic", "string"),
+    custom("subject", "microsoftTopic", "Microsoft Topic", "string"),
     standard("companyname", "company"),
     standard("revenue", "annualRevenue"),
 ];
 
 const CONTACT_ONLY: &[DefaultField] = &[
-    custom("statecode", "dynamicsStatus", "Microsoft Status", "string"),
+    custom("statecode", "microsoftStatus", "Microsoft Status", "string"),
     standard("mkt_leadscore", "leadScore"),
 ];
 
@@ -267,32 +268,6 @@ pub fn default_fields(entity: &Entity) -> Vec<DefaultField> {
         Entity::Custom(_) => Vec::new(),
     }
 }
-
-/// The person fields Dynasync always creates in Marketo, whatever the mapping (R52's read-only
-/// system fields).
-pub const SYSTEM_PERSON_FIELDS: &[(&str, NewMarketoField)] = &[
-    (
-        "dynamicsType",
-        NewMarketoField {
-            display_name: "Microsoft Type",
-            data_type: "string",
-        },
-    ),
-    (
-        "dynamicsIsDeleted",
-        NewMarketoField {
-            display_name: "Microsoft is Deleted",
-            data_type: "boolean",
-        },
-    ),
-    (
-        "dynamicsCreatedDate",
-        NewMarketoField {
-            display_name: "Microsoft Created Date",
-            data_type: "datetime",
-        },
-    ),
-];
 
 #[cfg(test)]
 mod tests {

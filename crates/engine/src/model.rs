@@ -110,7 +110,7 @@ pub fn custom_object_name(logical_name: &str) -> String {
 }
 
 /// Which way a table's (or a field's) values flow.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub enum Direction {
     TwoWay,
@@ -167,11 +167,15 @@ pub mod person_fields {
     /// The Dynamics lead or contact id (R99: the non-native link key).
     pub const DYNAMICS_ID: &str = "externalPersonId";
     /// "Microsoft Type": `Lead`, `Contact`, or empty for a Marketo-only person (R24).
-    pub const MICROSOFT_TYPE: &str = "dynamicsType";
+    pub const MICROSOFT_TYPE: &str = "microsoftType";
     /// "Microsoft is Deleted": the record was deleted in Dynamics (R66).
-    pub const IS_DELETED: &str = "dynamicsIsDeleted";
+    pub const IS_DELETED: &str = "microsoftIsDeleted";
     /// "Microsoft Created Date": when the record was created in Dynamics.
-    pub const CREATED_DATE: &str = "dynamicsCreatedDate";
+    pub const CREATED_DATE: &str = "microsoftCreatedDate";
+    /// The Dynamics lead id of a lead's person, and of a contact's person qualified from a lead.
+    pub const LEAD_ID: &str = "microsoftLeadId";
+    /// The Dynamics contact id of a contact's person.
+    pub const CONTACT_ID: &str = "microsoftContactId";
     /// The owner (a Dynamics user or team) as a Marketo sales person.
     pub const OWNER: &str = "externalSalesPersonId";
     /// The person's account as a Marketo company.

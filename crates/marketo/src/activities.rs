@@ -236,6 +236,25 @@ pub struct ActivitiesPage {
     pub more: bool,
 }
 
+impl LeadChangesPage {
+    pub fn changes(&self) -> &[LeadChange] {
+        &self.changes
+    }
+}
+
+impl DeletedLeadsPage {
+    /// The deleted persons of the page.
+    pub fn items(&self) -> &[DeletedLead] {
+        &self.deleted
+    }
+}
+
+impl ActivitiesPage {
+    pub fn items(&self) -> &[Activity] {
+        &self.activities
+    }
+}
+
 /// The items of an activity page, the token of the next one, and whether more follow.
 fn page<T>(
     envelope: crate::envelope::Envelope<WireActivity>,

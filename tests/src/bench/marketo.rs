@@ -6,8 +6,6 @@
 //!   records allow (goal: at least 0.95 of it).
 //! - `marketo_memory`: the resident memory a million persons take in the sandbox.
 
-use std::future::Future;
-use std::pin::Pin;
 use std::time::Instant;
 
 use dynasync_marketo::{Lead, Limits, MarketoClient, Secret, SyncAction};
@@ -17,16 +15,16 @@ use url::Url;
 
 use super::{Figure, Options, Outcome, Scenario};
 
-pub const SYNC: Scenario = Scenario {
+pub(super) const SYNC: Scenario = Scenario {
     name: "marketo_sync",
     in_quick: true,
-    run: |options| Box::pin(sync(options)) as Pin<Box<dyn Future<Output = Outcome> + Send>>,
+    run: |options| Box::pin(sync(options)),
 };
 
-pub const MEMORY: Scenario = Scenario {
+pub(super) const MEMORY: Scenario = Scenario {
     name: "marketo_memory",
     in_quick: false,
-    run: |options| Box::pin(memory(options)) as Pin<Box<dyn Future<Output = Outcome> + Send>>,
+    run: |options| Box::pin(memory(options)),
 };
 
 const BOUND: f64 = 100.0 / 20.0 * 300.0;

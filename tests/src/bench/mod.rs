@@ -6,7 +6,8 @@ use std::pin::Pin;
 
 use serde::Serialize;
 
-pub mod marketo;
+mod dataverse;
+mod marketo;
 
 /// How much to run.
 #[derive(Debug, Clone, Copy)]
@@ -72,5 +73,5 @@ pub struct Scenario {
 
 /// Every scenario, in the order the report lists them.
 pub fn scenarios() -> Vec<Scenario> {
-    vec![marketo::SYNC, marketo::MEMORY]
+    vec![dataverse::READ, marketo::SYNC, marketo::MEMORY]
 }

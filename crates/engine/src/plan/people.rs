@@ -187,6 +187,15 @@ fn microsoft_type(entity: &Entity) -> &'static str {
     }
 }
 
+/// The person field holding the Dynamics id of a lead or a contact.
+fn id_field(entity: &Entity) -> &'static str {
+    if *entity == Entity::Contact {
+        system::CONTACT_ID
+    } else {
+        system::LEAD_ID
+    }
+}
+
 fn person_id(known: &Known) -> Option<i64> {
     known
         .link
@@ -671,6 +680,7 @@ impl<'a, 'b> Planner<'a, 'b> {
             )
         } else {
             record.insert(system::DYNAMICS_ID.into(), Json::from(winner.to_string()));
+            record.insert(id_field(&entity).into(), Json::from(winner.to_string()));
             (
                 vec![LinkChange::Relink {
                     link_id,

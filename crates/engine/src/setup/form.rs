@@ -93,6 +93,8 @@ pub enum FieldProblem {
     NotATenant,
     /// `user@domain.com` or `DOMAIN\user` (R84).
     NotAUsername,
+    /// The org URL cannot change once the first sync ran (R90): another org is another setup.
+    Locked,
 }
 
 /// A field and its problem.

@@ -213,7 +213,7 @@ mod tests {
     #[test]
     fn a_repeated_failure_counts_attempts_and_a_fix_resolves_it() {
         let store = Store::in_memory().unwrap();
-        let held = json!({"dynamicsTopic": null});
+        let held = json!({"microsoftTopic": null});
         store
             .write(|tx| record(tx, &failure(&held), Utc::now()))
             .unwrap();

@@ -15,6 +15,7 @@ pub mod links;
 mod migrations;
 pub mod requests;
 pub mod runs;
+pub mod schema;
 pub mod settings;
 
 use std::path::{Path, PathBuf};

@@ -166,10 +166,7 @@ pub(crate) fn qualify(
         let text = |name: &str| {
             lead_entity
                 .column(name)
-                .and_then(|(i, _)| match row.get(i) {
-                    Some(Cell::Text(t)) => Some(t.to_string()),
-                    _ => None,
-                })
+                .and_then(|(i, _)| row.get(i)?.as_text().map(str::to_owned))
         };
         let open = lead_entity
             .column("statecode")

@@ -15,8 +15,9 @@ use uuid::Uuid;
 
 use super::errors::ApiError;
 use super::schema::stable_id;
-use super::write::{self, Rules};
+use super::validation::Rules;
 use super::{Ctx, actions};
+use super::{load, write};
 use crate::control::{Control, ControlError};
 use crate::world::World;
 
@@ -186,10 +187,11 @@ async fn bulk(
     Json(bulk): Json<Bulk>,
 ) -> Control<Value> {
     let ctx = acting(&world, bulk.who.as_deref())?;
-    let ids = write::insert_rows(&ctx, &set, bulk.rows).map_err(|e| match e {
-        write::InsertError::UnknownEntitySet(_) => ControlError::not_found(e.to_string()),
-        write::InsertError::Row { .. } => ControlError::bad_request(e.to_string()),
-    })?;
+    let ids =
+        load::insert_rows(&world, Some(ctx.caller), &set, bulk.rows).map_err(|e| match e {
+            load::InsertError::UnknownEntitySet(_) => ControlError::not_found(e.to_string()),
+            load::InsertError::Row { .. } => ControlError::bad_request(e.to_string()),
+        })?;
     Ok(Json(json!({ "ids": ids })))
 }
 
@@ -260,8 +262,8 @@ async fn refresh(AxumState(world): AxumState<Arc<World>>) -> Json<Value> {
     Json(json!({ "organizationId": org.id }))
 }
 
-fn column_of<'s>(
-    schema: &'s mut super::schema::Schema,
+fn column_of(
+    schema: &super::schema::Schema,
     entity: &str,
     column: &str,
 ) -> Result<(usize, usize), ControlError> {
@@ -280,7 +282,7 @@ async fn delete_column(
 ) -> Result<StatusCode, ControlError> {
     let state = &world.dataverse;
     let mut schema = state.schema.write();
-    let (e, c) = column_of(&mut schema, &entity, &column)?;
+    let (e, c) = column_of(&schema, &entity, &column)?;
     let col = &schema.entities[e].columns[c];
     if col.primary_id || col.primary_name || !col.custom {
         return Err(ControlError::bad_request(format!(
@@ -311,7 +313,7 @@ async fn secure_column(
     Json(security): Json<Security>,
 ) -> Control<Value> {
     let mut schema = world.dataverse.schema.write();
-    let (e, c) = column_of(&mut schema, &entity, &column)?;
+    let (e, c) = column_of(&schema, &entity, &column)?;
     let col = &mut schema.entities[e].columns[c];
     if col.primary_id {
         return Err(ControlError::bad_request(format!(

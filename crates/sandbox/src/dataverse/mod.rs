@@ -11,8 +11,11 @@ mod actions;
 mod batch;
 mod changes;
 mod control;
+mod definitions;
 mod errors;
 mod filter;
+/// In-process loading of rows (`load::insert_rows`), for the seeded data generator.
+pub(crate) mod load;
 mod metadata;
 mod paging;
 mod people;
@@ -20,6 +23,7 @@ mod protection;
 mod query;
 mod schema;
 mod store;
+mod validation;
 mod values;
 mod write;
 
@@ -37,7 +41,7 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 pub(crate) use control::control_routes;
-pub use write::InsertError;
+pub use load::InsertError;
 
 use crate::entra::Refusal;
 use crate::info::SandboxInfo;
@@ -48,7 +52,7 @@ use errors::{Answer, ApiError};
 use people::Directory;
 use schema::Schema;
 use store::Store;
-use write::Rules;
+use validation::Rules;
 
 /// The organization's identity, as `RetrieveCurrentOrganization` reports it.
 #[derive(Debug, Clone)]
@@ -494,14 +498,7 @@ impl crate::Sandbox {
         entity_set: &str,
         rows: impl IntoIterator<Item = Map<String, Value>>,
     ) -> Result<Vec<Uuid>, InsertError> {
-        let world = &self.world;
-        let ctx = Ctx {
-            world,
-            caller: world.dataverse.directory.people[0].systemuserid,
-            secured: false,
-            base: format!("{}/api/data/v9.2/", world.info.dataverse.org_url),
-        };
-        write::insert_rows(&ctx, entity_set, rows)
+        load::insert_rows(&self.world, None, entity_set, rows)
     }
 }
 

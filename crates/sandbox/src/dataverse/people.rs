@@ -82,7 +82,7 @@ impl Directory {
                     (_, Value::String(s)) if matches!(column.kind, super::schema::K::Guid) => {
                         Uuid::parse_str(s).ok().map(Cell::Guid)
                     }
-                    (_, Value::String(s)) => Some(Cell::Text(s.as_str().into())),
+                    (_, Value::String(s)) => Some(Cell::text(s)),
                     (_, Value::Bool(b)) => Some(Cell::Bool(*b)),
                     (_, Value::Number(n)) => n.as_i64().map(Cell::Int),
                     _ => None,
@@ -197,9 +197,10 @@ impl Directory {
         let (application, _) = entity.column("applicationid")?;
         store.tables[table].rows.values().find_map(|row| {
             let matches = match username {
-                Some(name) => {
-                    matches!(row.get(domain), Some(Cell::Text(d)) if d.eq_ignore_ascii_case(name))
-                }
+                Some(name) => row
+                    .get(domain)
+                    .and_then(Cell::as_text)
+                    .is_some_and(|d| d.eq_ignore_ascii_case(name)),
                 None => row.get(application) == Some(&Cell::Guid(app)),
             };
             matches.then_some(row.id)

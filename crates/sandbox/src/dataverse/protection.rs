@@ -12,6 +12,7 @@ use parking_lot::Mutex;
 use uuid::Uuid;
 
 use super::errors::{Answer, ApiError};
+use super::values::group_thousands;
 use crate::metrics::Service;
 use crate::world::World;
 
@@ -129,7 +130,7 @@ impl Protection {
                 "0x80072321",
                 format!(
                     "Combined execution time of incoming requests exceeded limit of {}  milliseconds over time window of {} seconds. Decrease number of concurrent requests or reduce the duration of requests and try again later.",
-                    group(limits.execution_ms_per_window),
+                    group_thousands(&limits.execution_ms_per_window.to_string()),
                     limits.window_secs
                 ),
                 seconds_until(oldest),
@@ -178,17 +179,4 @@ impl Protection {
                 time_left.to_string(),
             )
     }
-}
-
-/// `1200000` → `1,200,000`, as the documented message writes the limit.
-fn group(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }

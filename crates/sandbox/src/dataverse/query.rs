@@ -333,22 +333,37 @@ pub(crate) fn matches(
     filter::eval(
         expr,
         &mut |path| match resolve_path(schema, entity, path, false) {
-            Ok((step, _)) => step_value(schema, store, row, step),
+            Ok((step, _)) => step_value(schema, store, entity, row, step),
             Err(_) => Val::Null,
         },
     )
 }
 
-fn step_value<'s>(schema: &Schema, store: &'s Store, row: &'s Row, step: Step) -> Val<'s> {
+/// A column's value in a row; the primary key is the row's id, not one of its cells.
+fn column_val<'s>(entity: &Entity, row: &'s Row, column: usize) -> Val<'s> {
+    if entity.columns.get(column).is_some_and(|c| c.primary_id) {
+        Val::Guid(row.id)
+    } else {
+        cell_val(row.get(column))
+    }
+}
+
+fn step_value<'s>(
+    schema: &Schema,
+    store: &'s Store,
+    entity: &Entity,
+    row: &'s Row,
+    step: Step,
+) -> Val<'s> {
     match step.through {
-        None => cell_val(row.get(step.column)),
+        None => column_val(entity, row, step.column),
         Some((lookup, column)) => match row.get(lookup) {
             Some(Cell::Ref(id, target)) if usize::from(*target) < schema.entities.len() => {
-                cell_val(
-                    store
-                        .row(usize::from(*target), *id)
-                        .and_then(|r| r.get(column)),
-                )
+                let target = usize::from(*target);
+                match store.row(target, *id) {
+                    Some(r) => column_val(&schema.entities[target], r, column),
+                    None => Val::Null,
+                }
             }
             _ => Val::Null,
         },
@@ -373,15 +388,15 @@ fn bind_order(
 fn compare_rows(
     schema: &Schema,
     store: &Store,
-    _entity: &Entity,
+    entity: &Entity,
     keys: &[(Step, bool)],
     a: &Row,
     b: &Row,
 ) -> Ordering {
     for (step, descending) in keys {
         let (va, vb) = (
-            step_value(schema, store, a, *step),
-            step_value(schema, store, b, *step),
+            step_value(schema, store, entity, a, *step),
+            step_value(schema, store, entity, b, *step),
         );
         let ordering = match (&va, &vb) {
             (Val::Null, Val::Null) => Ordering::Equal,

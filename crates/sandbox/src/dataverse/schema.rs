@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 
+use serde_json::Value;
 use uuid::Uuid;
 
 use super::catalog::TABLES;
@@ -138,6 +139,10 @@ pub(crate) struct Access {
 #[derive(Debug, Clone)]
 pub(crate) struct Column {
     pub(crate) name: String,
+    /// The property in rows: the name, or `_<name>_value` for lookups.
+    pub(crate) property: String,
+    /// `,"<property>":`, ready to write after a previous member.
+    pub(crate) member: Vec<u8>,
     pub(crate) schema_name: String,
     pub(crate) display: String,
     pub(crate) kind: K,
@@ -301,8 +306,15 @@ impl Schema {
                         let system = SYSTEM_MANAGED.contains(&col.name);
                         let is_primary = col.name == primary_id;
                         let secured = table.logical == "contact" && col.name == "new_creditlimit";
+                        let property = if col.kind.is_lookup() {
+                            format!("_{}_value", col.name)
+                        } else {
+                            col.name.to_owned()
+                        };
                         Column {
                             name: col.name.to_owned(),
+                            member: format!(",{}:", Value::String(property.clone())).into_bytes(),
+                            property,
                             schema_name: schema_name(col.name, custom),
                             display: col.display.to_owned(),
                             kind: col.kind,
@@ -435,28 +447,71 @@ mod tests {
     }
 
     #[test]
-    fn the_default_field_mapping_columns_exist_with_their_types() {
-        // SPEC R52: the columns Marketo's default mapping reads, with the types the docs give.
+    fn every_column_of_the_default_field_mapping_exists() {
+        // SPEC R52: the columns Marketo's default mapping reads, plus the internal ones it names.
+        let person = "createdon salutation firstname middlename lastname emailaddress1 jobtitle telephone1 \
+            mobilephone address1_line1 address1_line2 address1_line3 address1_city address1_stateorprovince \
+            address1_country address1_postalcode statecode statuscode description donotphone donotbulkemail \
+            donotemail donotfax donotsendmm telephone2 preferredcontactmethodcode mkt_lastinterestingmomentdate \
+            mkt_lastinterestingmomentdesc mkt_leadinterestingmomentsource mkt_lastinterestingmomenttype \
+            mkt_relativescore mkt_priority mkt_urgency ownerid new_synctomkto";
+        let expected = [
+            ("lead", format!("{person} fax leadsourcecode leadqualitycode subject companyname revenue")),
+            ("contact", format!("{person} mkt_leadscore parentcustomerid")),
+            (
+                "account",
+                "accountid address1_line1 address1_city address1_country address1_postalcode address1_line2 \
+                 address1_line3 telephone1 businesstypecode accountnumber statecode revenue description \
+                 industrycode sic websiteurl numberofemployees name ownerid createdon new_synctomkto"
+                    .to_owned(),
+            ),
+            (
+                "opportunity",
+                "closeprobability statecode actualclosedate name estimatedvalue description ownerid \
+                 opportunityid customerid new_synctomkto"
+                    .to_owned(),
+            ),
+        ];
         let schema = Schema::shipped();
-        let expect = [
-            ("lead", "emailaddress1", "String"),
+        for (entity, columns) in expected {
+            let (_, e) = schema.by_logical(entity).unwrap();
+            for column in columns.split_whitespace() {
+                assert!(
+                    e.column(column).is_some(),
+                    "{entity}.{column} is in the default mapping but not in the org"
+                );
+            }
+            for system in [
+                "createdon",
+                "modifiedon",
+                "createdby",
+                "modifiedby",
+                "ownerid",
+                "statecode",
+                "statuscode",
+                "versionnumber",
+            ] {
+                assert!(e.column(system).is_some(), "{entity}.{system}");
+            }
+        }
+        let types = [
             ("lead", "leadsourcecode", "Picklist"),
             ("lead", "revenue", "Money"),
-            ("lead", "mkt_relativescore", "Integer"),
+            ("lead", "donotbulkemail", "Boolean"),
+            ("lead", "mkt_lastinterestingmomentdate", "DateTime"),
             ("contact", "parentcustomerid", "Customer"),
             ("contact", "mkt_leadscore", "Integer"),
-            ("account", "industrycode", "Picklist"),
             ("account", "numberofemployees", "Integer"),
-            ("opportunity", "closeprobability", "Integer"),
             ("opportunity", "customerid", "Customer"),
-            ("opportunity", "new_synctomkto", "Boolean"),
+            ("opportunity", "estimatedvalue", "Money"),
         ];
-        for (entity, column, kind) in expect {
+        for (entity, column, kind) in types {
             let (_, e) = schema.by_logical(entity).unwrap();
-            let (_, c) = e
-                .column(column)
-                .unwrap_or_else(|| panic!("{entity}.{column} missing"));
-            assert_eq!(c.kind.type_code(), kind, "{entity}.{column}");
+            assert_eq!(
+                e.column(column).unwrap().1.kind.type_code(),
+                kind,
+                "{entity}.{column}"
+            );
         }
     }
 }

@@ -12,6 +12,11 @@ use uuid::Uuid;
 /// point to more than one.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Cell {
+    /// Text of up to 22 bytes, kept in the cell itself: most names, emails and cities.
+    Short {
+        len: u8,
+        bytes: [u8; SHORT],
+    },
     Text(Box<str>),
     Int(i64),
     Num(f64),
@@ -22,9 +27,33 @@ pub(crate) enum Cell {
     Ref(Uuid, u16),
 }
 
+const SHORT: usize = 22;
+
 impl Cell {
     pub(crate) fn time(at: DateTime<Utc>) -> Cell {
         Cell::Time(at.timestamp())
+    }
+
+    /// A text cell, short ones without a heap allocation.
+    pub(crate) fn text(s: &str) -> Cell {
+        if s.len() <= SHORT {
+            let mut bytes = [0; SHORT];
+            bytes[..s.len()].copy_from_slice(s.as_bytes());
+            Cell::Short {
+                len: s.len() as u8,
+                bytes,
+            }
+        } else {
+            Cell::Text(s.into())
+        }
+    }
+
+    pub(crate) fn as_text(&self) -> Option<&str> {
+        match self {
+            Cell::Short { len, bytes } => std::str::from_utf8(&bytes[..usize::from(*len)]).ok(),
+            Cell::Text(s) => Some(s),
+            _ => None,
+        }
     }
 }
 
@@ -169,6 +198,8 @@ impl Store {
                 previous: self.tables[table].rows.get(&row.id).cloned(),
             });
         }
+        // A row is written once and read many times: it keeps no spare capacity.
+        row.cells.shrink_to_fit();
         let t = &mut self.tables[table];
         if let Some(old) = t.rows.get(&row.id) {
             t.by_version.remove(&old.version);
@@ -203,6 +234,18 @@ mod tests {
     fn a_cell_stays_small() {
         // A million rows of a dozen cells each must fit well under a gigabyte.
         assert!(std::mem::size_of::<Cell>() <= 24);
+        assert_eq!(
+            Cell::text("person00042@example.com").as_text(),
+            Some("person00042@example.com")
+        );
+        assert!(
+            matches!(Cell::text("Redmond"), Cell::Short { .. }),
+            "short text stays inline"
+        );
+        assert_eq!(
+            Cell::text(&"x".repeat(40)).as_text().map(str::len),
+            Some(40)
+        );
         assert!(std::mem::size_of::<(u16, Cell)>() <= 32);
     }
 

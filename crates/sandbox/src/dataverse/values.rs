@@ -29,7 +29,7 @@ pub(crate) fn cell_from_json(
         ))
     };
     let cell = match column.kind {
-        K::Text(_) | K::Memo(_) => Cell::Text(value.as_str().ok_or_else(wrong)?.into()),
+        K::Text(_) | K::Memo(_) => Cell::text(value.as_str().ok_or_else(wrong)?),
         K::Integer => {
             let i = value.as_i64().ok_or_else(wrong)?;
             i32::try_from(i).map_err(|_| wrong())?;
@@ -96,7 +96,9 @@ pub(crate) fn format_time(secs: i64) -> String {
 /// A cell as JSON (lookups give their GUID: the `_x_value` form).
 pub(crate) fn cell_to_json(cell: &Cell) -> Value {
     match cell {
-        Cell::Text(s) => Value::String(s.to_string()),
+        Cell::Short { .. } | Cell::Text(_) => {
+            Value::String(cell.as_text().unwrap_or_default().to_owned())
+        }
         Cell::Int(i) => Value::from(*i),
         Cell::Num(n) => Value::from(*n),
         Cell::Bool(b) => Value::Bool(*b),
@@ -109,21 +111,14 @@ pub(crate) fn cell_to_json(cell: &Cell) -> Value {
 pub(crate) fn cell_val(cell: Option<&Cell>) -> Val<'_> {
     match cell {
         None => Val::Null,
-        Some(Cell::Text(s)) => Val::Str(std::borrow::Cow::Borrowed(s)),
+        Some(text @ (Cell::Short { .. } | Cell::Text(_))) => Val::Str(std::borrow::Cow::Borrowed(
+            text.as_text().unwrap_or_default(),
+        )),
         Some(Cell::Int(i)) => Val::Int(*i),
         Some(Cell::Num(n)) => Val::Num(*n),
         Some(Cell::Bool(b)) => Val::Bool(*b),
         Some(Cell::Guid(g) | Cell::Ref(g, _)) => Val::Guid(*g),
         Some(Cell::Time(t)) => Val::Time(*t),
-    }
-}
-
-/// The property name of a column in rows: `_x_value` for lookups.
-pub(crate) fn property(column: &Column) -> String {
-    if column.kind.is_lookup() {
-        format!("_{}_value", column.name)
-    } else {
-        column.name.clone()
     }
 }
 
@@ -208,8 +203,7 @@ pub(crate) fn write_row(
     row: &Row,
     view: &View,
 ) {
-    out.extend_from_slice(b"{\"@odata.etag\":");
-    write_json_str(out, &etag(row.version));
+    let _ = write!(out, "{{\"@odata.etag\":\"W/\\\"{}\\\"\"", row.version);
     for &i in &view.columns {
         let column = &entity.columns[i];
         if column.deleted {
@@ -217,7 +211,7 @@ pub(crate) fn write_row(
         }
         let hidden = view.secured && !column.readable_by_sync_user();
         let cell = if hidden { None } else { row.get(i) };
-        let name = property(column);
+        let name = &column.property;
         if view.annotations.formatted
             && let Some(text) = cell.and_then(|c| formatted(schema, store, column, c))
         {
@@ -248,18 +242,16 @@ pub(crate) fn write_row(
             out.push(b':');
             write_json_str(out, &target.logical);
         }
-        out.push(b',');
-        write_json_str(out, &name);
-        out.push(b':');
+        out.extend_from_slice(&column.member);
         match cell {
             None => out.extend_from_slice(b"null"),
-            Some(Cell::Text(s)) => write_json_str(out, s),
+            Some(text @ (Cell::Short { .. } | Cell::Text(_))) => {
+                write_json_str(out, text.as_text().unwrap_or_default());
+            }
             Some(Cell::Int(n)) => {
                 let _ = write!(out, "{n}");
             }
-            Some(Cell::Guid(g) | Cell::Ref(g, _)) => {
-                let _ = write!(out, "\"{g}\"");
-            }
+            Some(Cell::Guid(g) | Cell::Ref(g, _)) => write_guid(out, g),
             Some(other) => {
                 let _ = serde_json::to_writer(&mut *out, &cell_to_json(other));
             }
@@ -267,7 +259,16 @@ pub(crate) fn write_row(
     }
     out.push(b',');
     write_json_str(out, &entity.primary_id);
-    let _ = write!(out, ":\"{}\"}}", row.id);
+    out.push(b':');
+    write_guid(out, &row.id);
+    out.push(b'}');
+}
+
+fn write_guid(out: &mut Vec<u8>, id: &Uuid) {
+    let mut buffer = [0; uuid::fmt::Hyphenated::LENGTH];
+    out.push(b'"');
+    out.extend_from_slice(id.hyphenated().encode_lower(&mut buffer).as_bytes());
+    out.push(b'"');
 }
 
 pub(crate) fn write_json_str(out: &mut Vec<u8>, s: &str) {
@@ -295,10 +296,11 @@ fn formatted(schema: &Schema, store: &Store, column: &Column, cell: &Cell) -> Op
         (_, Cell::Ref(id, target)) => {
             let entity = schema.entities.get(usize::from(*target))?;
             let (name, _) = entity.column(&entity.primary_name)?;
-            match store.row(usize::from(*target), *id)?.get(name)? {
-                Cell::Text(s) => Some(s.to_string()),
-                _ => None,
-            }
+            store
+                .row(usize::from(*target), *id)?
+                .get(name)?
+                .as_text()
+                .map(str::to_owned)
         }
         (K::Money, Cell::Num(n)) => Some(money(*n)),
         (K::Integer | K::BigInt, Cell::Int(n)) => Some(group_thousands(&n.to_string())),
@@ -318,11 +320,12 @@ fn money(n: f64) -> String {
     )
 }
 
-fn group_thousands(digits: &str) -> String {
+/// `1200000` → `1,200,000`, as Dataverse writes numbers for people.
+pub(crate) fn group_thousands(digits: &str) -> String {
     let (sign, digits) = digits.strip_prefix('-').map_or(("", digits), |d| ("-", d));
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

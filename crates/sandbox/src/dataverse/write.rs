@@ -4,71 +4,20 @@
 //!
 //! Every write is checked against the table (unknown properties, types, choices, lengths, lookups
 //! through `@odata.bind` only), against field security for the sync user (403), and against the
-//! org's validation rules, which the control API configures per table: required columns, shorter
-//! maximum lengths (`0x80044331`), plug-in style rejections (400 `0x80040265` with the plug-in's
-//! message) and duplicate detection on request (`MSCRM.SuppressDuplicateDetection: false`, 500
-//! `0x80040333`). `modifiedby` is the caller, so echo suppression can work on real data.
-
-use std::collections::BTreeMap;
+//! org's validation rules (`validation.rs`). `modifiedby` is the caller, so echo suppression can
+//! work on real data.
 
 use axum::http::StatusCode;
-use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use super::errors::{Answer, ApiError, ApiResult};
-use super::filter::Expr;
-use super::query::{bind_filter, context, matches, select};
+use super::query::{context, select};
 use super::schema::{Entity, Schema};
 use super::store::{Cell, Row, Store};
+use super::validation::{check_length, detect_duplicates, validate};
 use super::values::{self, Annotations, View, cell_from_json, etag};
 use super::{Ctx, Request};
-
-/// A table's validation rules, as `PUT /_sandbox/dynamics/rules/{entity}` sets them.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
-pub(crate) struct Rules {
-    /// Columns that must have a value after every write.
-    pub(crate) required: Vec<String>,
-    /// Maximum lengths shorter than the column's own.
-    pub(crate) max_lengths: BTreeMap<String, u32>,
-    /// Plug-in style rejections: when the `$filter`-syntax condition holds for the record being
-    /// written, the write fails with the message.
-    pub(crate) rejections: Vec<Rejection>,
-    /// Columns whose values together identify a duplicate when detection is requested.
-    pub(crate) duplicate_detection: Vec<String>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct Rejection {
-    pub(crate) when: String,
-    pub(crate) message: String,
-}
-
-impl Rules {
-    /// Checks the rules against the table, so a bad rule is refused when it is set.
-    pub(crate) fn check(&self, schema: &Schema, entity: &Entity) -> Result<(), String> {
-        let column = |name: &String| {
-            entity
-                .column(name)
-                .map(|_| ())
-                .ok_or_else(|| format!("{} has no column '{name}'", entity.logical))
-        };
-        self.required.iter().try_for_each(column)?;
-        self.max_lengths.keys().try_for_each(column)?;
-        self.duplicate_detection.iter().try_for_each(column)?;
-        for rejection in &self.rejections {
-            bind_filter(schema, entity, &rejection.when, false).map_err(|e| {
-                format!(
-                    "the condition '{}' is not valid: {}",
-                    rejection.when, e.message
-                )
-            })?;
-        }
-        Ok(())
-    }
-}
 
 /// How a write reaches the store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,7 +31,7 @@ fn forbidden(code: &'static str, message: String) -> ApiError {
 }
 
 /// Applies a JSON body to a row (a fresh one for a create), checking every property.
-fn apply(
+pub(crate) fn apply(
     ctx: &Ctx<'_>,
     schema: &Schema,
     store: &Store,
@@ -137,24 +86,13 @@ fn apply(
         }
         check_access(ctx, e, i, mode)?;
         let cell = cell_from_json(e, column, value)?;
-        if let (Some(Cell::Text(text)), Some(max)) = (&cell, column.kind.max_length()) {
+        if let (Some(text), Some(max)) = (
+            cell.as_ref().and_then(Cell::as_text),
+            column.kind.max_length(),
+        ) {
             check_length(e, &column.name, text, max)?;
         }
         row.set(i, cell);
-    }
-    Ok(())
-}
-
-fn check_length(entity: &Entity, column: &str, text: &str, max: u32) -> ApiResult<()> {
-    if text.chars().count() > max as usize {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "0x80044331",
-            format!(
-                "A validation error occurred.  The length of the '{column}' attribute of the '{}' entity exceeded the maximum allowed length of '{max}'.",
-                entity.logical
-            ),
-        ));
     }
     Ok(())
 }
@@ -233,7 +171,7 @@ fn bind_target(
 }
 
 /// Platform-maintained columns: audit, owner and state defaults, the full name.
-fn stamp(
+pub(crate) fn stamp(
     ctx: &Ctx<'_>,
     schema: &Schema,
     entity: usize,
@@ -310,102 +248,16 @@ fn stamp(
     if let Some((full, _)) = e.column("fullname")
         && let (Some((first, _)), Some((last, _))) = (e.column("firstname"), e.column("lastname"))
     {
-        let text = |i| match row.get(i) {
-            Some(Cell::Text(t)) => t.to_string(),
-            _ => String::new(),
+        let text = |i| {
+            row.get(i)
+                .and_then(Cell::as_text)
+                .unwrap_or_default()
+                .to_owned()
         };
         let name = format!("{} {}", text(first), text(last)).trim().to_owned();
-        row.set(full, (!name.is_empty()).then(|| Cell::Text(name.into())));
+        row.set(full, (!name.is_empty()).then(|| Cell::text(&name)));
     }
     Ok(())
-}
-
-/// The org's rules for the written row.
-fn validate(
-    ctx: &Ctx<'_>,
-    schema: &Schema,
-    store: &Store,
-    entity: usize,
-    row: &Row,
-    detect_duplicates: bool,
-) -> ApiResult<()> {
-    let e = &schema.entities[entity];
-    let rules = ctx
-        .state()
-        .rules
-        .read()
-        .get(&e.logical)
-        .cloned()
-        .unwrap_or_default();
-    for name in &rules.required {
-        if let Some((i, _)) = e.column(name)
-            && row.get(i).is_none()
-        {
-            return Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "0x80040203",
-                format!(
-                    "A validation error occurred. The value of '{name}' on record of type '{}' is required.",
-                    e.logical
-                ),
-            ));
-        }
-    }
-    for (name, max) in &rules.max_lengths {
-        if let Some((i, _)) = e.column(name)
-            && let Some(Cell::Text(text)) = row.get(i)
-        {
-            check_length(e, name, text, *max)?;
-        }
-    }
-    for rejection in &rules.rejections {
-        let expr: Expr = bind_filter(schema, e, &rejection.when, false)?;
-        if matches(schema, store, e, row, &expr) {
-            return Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "0x80040265",
-                rejection.message.clone(),
-            ));
-        }
-    }
-    if detect_duplicates && !rules.duplicate_detection.is_empty() {
-        let columns: Vec<usize> = rules
-            .duplicate_detection
-            .iter()
-            .filter_map(|n| e.column(n).map(|(i, _)| i))
-            .collect();
-        let key = |r: &Row| -> Option<Vec<String>> {
-            columns
-                .iter()
-                .map(|&i| {
-                    r.get(i)
-                        .map(|c| values::cell_to_json(c).to_string().to_lowercase())
-                })
-                .collect()
-        };
-        if let Some(mine) = key(row) {
-            let state = e.column("statecode").map(|(i, _)| i);
-            let duplicate = store.tables[entity].rows.values().any(|other| {
-                other.id != row.id
-                    && state.is_none_or(|s| matches!(other.get(s), Some(Cell::Int(0)) | None))
-                    && key(other).as_ref() == Some(&mine)
-            });
-            if duplicate {
-                return Err(ApiError::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "0x80040333",
-                    "A record was not created or updated because a duplicate of the current record already exists.",
-                ));
-            }
-        }
-    }
-    Ok(())
-}
-
-fn detect_duplicates(request: Option<&Request<'_>>) -> bool {
-    request
-        .and_then(|r| r.header("mscrm.suppressduplicatedetection"))
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case("false"))
 }
 
 /// Creates a record and returns its id.
@@ -706,73 +558,6 @@ pub(crate) fn get_one(
         .headers
         .retain(|(name, _)| name != "Preference-Applied");
     Ok(answer)
-}
-
-/// Why rows could not be loaded.
-#[derive(Debug, thiserror::Error)]
-pub enum InsertError {
-    #[error("the org has no entity set '{0}'")]
-    UnknownEntitySet(String),
-    #[error("row {row}: {message}")]
-    Row { row: usize, message: String },
-}
-
-/// Loads rows straight into a table, for the data generator and benchmarks: the same column
-/// checks as the Web API, but no validation rules, no field security and no API limits, and one
-/// lock for the whole load. Each row is a JSON object keyed like a Web API body (lookups as
-/// `<navigation>@odata.bind`); unlike the API it may also set `createdon`, `modifiedon` and
-/// `statecode`/`statuscode`, to make history. Rows are created by `creator`.
-pub(crate) fn insert_rows(
-    ctx: &Ctx<'_>,
-    entity_set: &str,
-    rows: impl IntoIterator<Item = Map<String, Value>>,
-) -> Result<Vec<Uuid>, InsertError> {
-    let state = ctx.state();
-    let schema = state.schema.read();
-    let mut store = state.store.write();
-    let (entity, e) = schema
-        .by_set(entity_set)
-        .ok_or_else(|| InsertError::UnknownEntitySet(entity_set.to_owned()))?;
-    let history: Vec<(usize, &str)> = ["createdon", "modifiedon"]
-        .into_iter()
-        .filter_map(|n| e.column(n).map(|(i, _)| (i, n)))
-        .collect();
-    let mut ids = Vec::new();
-    for (n, mut body) in rows.into_iter().enumerate() {
-        let failed = |e: ApiError| InsertError::Row {
-            row: n,
-            message: e.message,
-        };
-        let id = match body.remove(&e.primary_id) {
-            Some(Value::String(s)) => Uuid::parse_str(&s).map_err(|_| InsertError::Row {
-                row: n,
-                message: format!("'{s}' is not a GUID"),
-            })?,
-            _ => Uuid::new_v4(),
-        };
-        let given: Vec<(usize, Option<Cell>)> = history
-            .iter()
-            .filter_map(|(i, name)| body.remove(*name).map(|v| (*i, v)))
-            .map(|(i, v)| {
-                cell_from_json(e, &e.columns[i], &v)
-                    .map(|c| (i, c))
-                    .map_err(failed)
-            })
-            .collect::<Result<_, _>>()?;
-        let mut row = Row {
-            id,
-            version: 0,
-            cells: Vec::new(),
-        };
-        apply(ctx, &schema, &store, entity, &mut row, &body, Mode::Create).map_err(failed)?;
-        stamp(ctx, &schema, entity, &mut row, Mode::Create).map_err(failed)?;
-        for (i, cell) in given {
-            row.set(i, cell);
-        }
-        store.put(entity, row);
-        ids.push(id);
-    }
-    Ok(ids)
 }
 
 /// The row as the control API shows it: every column, no field security.

@@ -13,7 +13,7 @@ export type FieldError = { field: FormField, problem: FieldProblem, };
 
 export type FormField = "orgUrl" | "tenant" | "clientId" | "clientSecret" | "authorityHost" | "username" | "password" | "restUrl" | "identityUrl" | "marketoClientId" | "marketoClientSecret";
 
-export type FieldProblem = "required" | "notAUrl" | "httpNotAllowed" | "hasPath" | "notARestEndpoint" | "notAnIdentityEndpoint" | "notAGuid" | "notATenant" | "notAUsername";
+export type FieldProblem = "required" | "notAUrl" | "httpNotAllowed" | "hasPath" | "notARestEndpoint" | "notAnIdentityEndpoint" | "notAGuid" | "notATenant" | "notAUsername" | "locked";
 
 export type KeychainStatus = { "status": "ready", backend: string, } | { "status": "unavailable", message: string, };
 

@@ -234,7 +234,7 @@ fn a_new_contact_with_no_marketo_match_is_created_with_its_dynamics_id_r3() {
         "a retry after a crash must update, not duplicate"
     );
     assert_eq!(write.record["externalPersonId"], json!(id(1).to_string()));
-    assert_eq!(write.record["dynamicsType"], json!("Contact"));
+    assert_eq!(write.record["microsoftType"], json!("Contact"));
     assert_eq!(write.record["firstName"], json!("Ada"));
     assert_eq!(
         write.record["externalSalesPersonId"],
@@ -242,7 +242,7 @@ fn a_new_contact_with_no_marketo_match_is_created_with_its_dynamics_id_r3() {
         "the owner becomes the sales person"
     );
     assert_eq!(
-        write.record["dynamicsCreatedDate"],
+        write.record["microsoftCreatedDate"],
         json!("2024-01-02T03:04:05Z")
     );
     assert!(
@@ -602,7 +602,7 @@ fn a_record_deleted_in_dynamics_flags_the_person_instead_of_deleting_it_r66() {
         .plan(&f);
     let write = &plan.marketo[0];
     assert_eq!(write.action, MarketoAction::UpdatePerson);
-    assert_eq!(write.record["dynamicsIsDeleted"], json!(true));
+    assert_eq!(write.record["microsoftIsDeleted"], json!(true));
     assert_eq!(
         write.commit.links,
         [LinkChange::State {
@@ -676,7 +676,7 @@ fn a_qualified_lead_hands_its_person_to_the_contact_r41() {
         "the same person, with its history"
     );
     assert_eq!(write.record["externalPersonId"], json!(id(19).to_string()));
-    assert_eq!(write.record["dynamicsType"], json!("Contact"));
+    assert_eq!(write.record["microsoftType"], json!("Contact"));
     assert!(write.commit.links.contains(&LinkChange::Relink {
         link_id: 70,
         entity: Entity::Contact,
@@ -751,7 +751,7 @@ fn a_merged_record_hands_its_person_to_an_unlinked_winner_r40() {
         .dynamics(record(Entity::Contact, 22, loser))
         .plan(&f);
     assert_eq!(
-        plan.marketo[0].record["dynamicsIsDeleted"],
+        plan.marketo[0].record["microsoftIsDeleted"],
         json!(true),
         "the winner has its own person: the loser's is flagged"
     );

@@ -1,0 +1,492 @@
+//! One cycle: guards, pulls, the circuit breaker, batches, and how the run ends.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::future::Future;
+
+use chrono::{DateTime, Utc};
+use dynasync_dynamics::DataverseClient;
+use dynasync_marketo::MarketoClient;
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+use super::pull::{Listing, PERSON};
+use crate::activities::ActivityTypes;
+use crate::clients::{dynamics_stop, marketo_stop};
+use crate::engine::Engine;
+use crate::error::EngineError;
+use crate::mapping::Mappings;
+use crate::model::{Entity, SYNC_FILTER_COLUMN, Side};
+use crate::schedule::{CycleOutcome, CycleRequest, Cycles};
+use crate::setup::flow::SyncOptions;
+use crate::status::{EntityProgress, RunProgress, StopCode, StopReason};
+use crate::store::connection::{Fingerprint, Saved};
+use crate::store::runs::{RunKind, RunStats, RunStatus};
+use crate::store::schema::{EnabledEntity, EntityState};
+use crate::store::{self, StoreError, inbox, links, runs, schema, settings};
+
+/// Why a cycle ends early.
+#[derive(Debug)]
+pub(crate) enum Halt {
+    /// A guard or a fatal error: the sync waits for the user.
+    Stop(StopReason),
+    /// A passing failure: the next cycle retries.
+    Fail(StopReason),
+    /// Marketo's quota (less the reserve) is used up until then.
+    Quota(DateTime<Utc>),
+    Cancelled,
+}
+
+impl From<StoreError> for Halt {
+    fn from(error: StoreError) -> Self {
+        Halt::Fail(StopReason::new(StopCode::Internal, error.to_string()))
+    }
+}
+
+impl From<EngineError> for Halt {
+    fn from(error: EngineError) -> Self {
+        match error {
+            EngineError::Store(e) => e.into(),
+            EngineError::Keychain(e) => {
+                Halt::Stop(StopReason::new(StopCode::AuthFailed, e.to_string()))
+            }
+            other => Halt::Stop(StopReason::new(StopCode::Internal, other.to_string())),
+        }
+    }
+}
+
+impl From<dynasync_marketo::Error> for Halt {
+    fn from(error: dynasync_marketo::Error) -> Self {
+        if let Some(resets_at) = error.quota_resets_at() {
+            return Halt::Quota(resets_at);
+        }
+        match marketo_stop(&error) {
+            (reason, true) => Halt::Stop(reason),
+            (reason, false) => Halt::Fail(reason),
+        }
+    }
+}
+
+/// What a cycle works with, read from the store at its start.
+#[derive(Debug, Clone)]
+pub(crate) struct Config {
+    pub(crate) saved: Saved,
+    pub(crate) mappings: Mappings,
+    pub(crate) entities: Vec<EnabledEntity>,
+    pub(crate) filter_entities: BTreeSet<Entity>,
+    pub(crate) sync_user: Option<Uuid>,
+    pub(crate) options: SyncOptions,
+    pub(crate) activity_types: Option<ActivityTypes>,
+    pub(crate) dynamics_print: Option<Fingerprint>,
+    pub(crate) marketo_print: Option<Fingerprint>,
+}
+
+async fn load(engine: &Engine) -> Result<Config, Halt> {
+    let config = engine
+        .db(|s| {
+            s.read(|c| {
+                let saved = store::connection::get(c)?;
+                Ok((
+                    saved,
+                    schema::mapping_set(c)?,
+                    schema::entities(c)?,
+                    settings::get::<Uuid>(c, "syncUser")?,
+                    settings::get::<SyncOptions>(c, "options")?.unwrap_or_default(),
+                    settings::get::<ActivityTypes>(c, "activityTypes")?,
+                    store::connection::fingerprint(c, Side::Dynamics)?,
+                    store::connection::fingerprint(c, Side::Marketo)?,
+                ))
+            })
+        })
+        .await?;
+    let (
+        saved,
+        mappings,
+        entities,
+        sync_user,
+        options,
+        activity_types,
+        dynamics_print,
+        marketo_print,
+    ) = config;
+    let saved = saved.ok_or_else(|| {
+        Halt::Stop(StopReason::new(
+            StopCode::Internal,
+            "Dynasync is not set up",
+        ))
+    })?;
+    let filter_entities = entities
+        .iter()
+        .filter(|e| options.use_sync_filter && e.columns.iter().any(|c| c == SYNC_FILTER_COLUMN))
+        .map(|e| e.entity.clone())
+        .collect();
+    Ok(Config {
+        saved,
+        mappings,
+        entities,
+        filter_entities,
+        sync_user,
+        options,
+        activity_types,
+        dynamics_print,
+        marketo_print,
+    })
+}
+
+/// What the scheduler drives.
+#[derive(Debug)]
+pub(crate) struct Runner {
+    engine: Engine,
+}
+
+impl Runner {
+    pub(crate) fn new(engine: Engine) -> Runner {
+        Runner { engine }
+    }
+}
+
+impl Cycles for Runner {
+    fn run(
+        &self,
+        request: CycleRequest,
+        cancel: CancellationToken,
+    ) -> impl Future<Output = CycleOutcome> + Send {
+        let engine = self.engine.clone();
+        async move { run(engine, request, cancel).await }
+    }
+}
+
+async fn run(engine: Engine, request: CycleRequest, cancel: CancellationToken) -> CycleOutcome {
+    let config = match load(&engine).await {
+        Ok(config) => config,
+        Err(halt) => return outcome(halt),
+    };
+    let clients = async {
+        let dynamics = engine.dynamics_client_for(&config.saved.dynamics).await?;
+        let marketo = engine.marketo_client_for(&config.saved.marketo).await?;
+        Ok::<_, EngineError>((dynamics, marketo))
+    };
+    let (dynamics, marketo) = match clients.await {
+        Ok(clients) => clients,
+        Err(error) => return outcome(error.into()),
+    };
+    let started = Utc::now();
+    let run_id = match engine
+        .db(move |s| s.write(|tx| runs::start(tx, request.kind, started)))
+        .await
+    {
+        Ok(id) => id,
+        Err(error) => {
+            return outcome(Halt::Fail(StopReason::new(
+                StopCode::Internal,
+                error.to_string(),
+            )));
+        }
+    };
+    let mut cycle = Cycle {
+        engine: engine.clone(),
+        dynamics,
+        marketo,
+        config,
+        run_id,
+        request,
+        cancel,
+        stats: RunStats::default(),
+        started,
+        progress: BTreeMap::new(),
+    };
+    cycle.publish();
+    let result = cycle.run().await;
+    let failed = cycle.stats.failed() > 0;
+    let (status, message) = match &result {
+        Ok(_) if failed => (RunStatus::PartlyFailed, None),
+        Ok(_) => (RunStatus::Succeeded, None),
+        Err(Halt::Cancelled) => (RunStatus::Stopped, Some("stopped on request".to_owned())),
+        Err(Halt::Quota(at)) => (
+            RunStatus::Stopped,
+            Some(format!("Marketo's daily quota is used up until {at}")),
+        ),
+        Err(Halt::Stop(reason) | Halt::Fail(reason)) => {
+            (RunStatus::Failed, Some(reason.detail.clone()))
+        }
+    };
+    let stats = cycle.stats.clone();
+    let ended = Utc::now();
+    let _ = engine
+        .db(move |s| {
+            s.write(|tx| runs::finish(tx, run_id, status, &stats, message.as_deref(), ended))
+        })
+        .await;
+    match result {
+        Ok(more) => CycleOutcome::Done { more },
+        Err(halt) => outcome(halt),
+    }
+}
+
+fn outcome(halt: Halt) -> CycleOutcome {
+    match halt {
+        Halt::Stop(reason) => CycleOutcome::Stopped(reason),
+        Halt::Fail(reason) => CycleOutcome::Failed(reason),
+        Halt::Quota(resets_at) => CycleOutcome::QuotaExhausted { resets_at },
+        Halt::Cancelled => CycleOutcome::Cancelled,
+    }
+}
+
+/// One cycle in progress.
+#[derive(Debug)]
+pub(crate) struct Cycle {
+    pub(crate) engine: Engine,
+    pub(crate) dynamics: DataverseClient,
+    pub(crate) marketo: MarketoClient,
+    pub(crate) config: Config,
+    pub(crate) run_id: i64,
+    pub(crate) request: CycleRequest,
+    pub(crate) cancel: CancellationToken,
+    pub(crate) stats: RunStats,
+    pub(crate) started: DateTime<Utc>,
+    progress: BTreeMap<String, EntityProgress>,
+}
+
+impl Cycle {
+    pub(crate) fn check_cancel(&self) -> Result<(), Halt> {
+        if self.cancel.is_cancelled() {
+            Err(Halt::Cancelled)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Stops before eating into the reserve of Marketo's daily quota kept for others.
+    pub(crate) fn ensure_budget(&self, client: &MarketoClient) -> Result<(), Halt> {
+        let budget = client.budget();
+        let reserve =
+            u64::from(budget.daily_quota) * u64::from(self.config.options.reserve_percent) / 100;
+        if budget.used_today + reserve >= u64::from(budget.daily_quota) {
+            return Err(Halt::Quota(budget.resets_at));
+        }
+        Ok(())
+    }
+
+    /// Counts records processed for an entity and publishes the progress.
+    pub(crate) fn progressed(&mut self, entity: &Entity, done: usize) {
+        let entry = self
+            .progress
+            .entry(entity.logical_name().to_owned())
+            .or_insert_with(|| EntityProgress {
+                entity: entity.logical_name().to_owned(),
+                done: 0,
+                total: None,
+                eta_seconds: None,
+            });
+        entry.done += done as u64;
+        self.publish();
+    }
+
+    fn publish(&self) {
+        let progress = RunProgress {
+            run_id: self.run_id,
+            kind: self.request.kind,
+            started_at: self.started,
+            entities: self.progress.values().cloned().collect(),
+        };
+        let budget = self.marketo.budget();
+        let reserve = budget
+            .daily_quota
+            .saturating_mul(self.config.options.reserve_percent)
+            / 100;
+        self.engine.inner().status.send_modify(|s| {
+            s.run = Some(progress);
+            s.budget = Some(crate::status::Budget {
+                used_today: u32::try_from(budget.used_today).unwrap_or(u32::MAX),
+                quota: budget.daily_quota,
+                reserve,
+                resets_at: budget.resets_at,
+            });
+        });
+    }
+
+    /// What a Dataverse error means here: a column of `entity` gone from Dynamics stops the sync
+    /// with its name (R50); the rest as [`dynamics_stop`] says.
+    pub(crate) async fn dynamics_failure(
+        &self,
+        error: dynasync_dynamics::Error,
+        entity: &EnabledEntity,
+    ) -> Halt {
+        if error.status() == Some(400)
+            && let Ok(attributes) = self.dynamics.attributes(entity.entity.logical_name()).await
+        {
+            let existing: BTreeSet<String> = attributes
+                .iter()
+                .map(crate::setup::catalog::read_property)
+                .collect();
+            let gone: Vec<&String> = entity
+                .columns
+                .iter()
+                .filter(|c| !existing.contains(*c))
+                .collect();
+            if !gone.is_empty() {
+                let names: Vec<String> = gone
+                    .iter()
+                    .map(|c| format!("{}.{c}", entity.entity.logical_name()))
+                    .collect();
+                return Halt::Stop(StopReason::new(
+                    StopCode::FieldDeleted,
+                    format!(
+                        "{} no longer exist(s) in Dynamics: remove it from the synced fields, then resume",
+                        names.join(", ")
+                    ),
+                ));
+            }
+        }
+        match dynamics_stop(&error) {
+            (reason, true) => Halt::Stop(reason),
+            (reason, false) => Halt::Fail(reason),
+        }
+    }
+
+    /// Refuses to touch a side that is not the one set up: a refreshed sandbox, another org, a
+    /// copied or replaced Marketo instance (R90-R93). Nothing is changed then.
+    async fn guards(&self) -> Result<(), Halt> {
+        if let Some(expected) = &self.config.dynamics_print {
+            let org =
+                self.dynamics.current_organization().await.map_err(|e| {
+                    match dynamics_stop(&e) {
+                        (reason, true) => Halt::Stop(reason),
+                        (reason, false) => Halt::Fail(reason),
+                    }
+                })?;
+            if org.organization_id.to_string() != expected.value {
+                return Err(Halt::Stop(StopReason::new(
+                    StopCode::OrganizationChanged,
+                    format!(
+                        "Dynasync was set up with the Dynamics organization {} ({}), but {} now answers as {} ({}). \
+                         After a sandbox refresh or with another org, disconnect and set up again: nothing was synced.",
+                        expected.label,
+                        expected.value,
+                        self.config.saved.dynamics.org_url,
+                        org.unique_name,
+                        org.organization_id
+                    ),
+                )));
+            }
+        }
+        if let Some(expected) = &self.config.marketo_print {
+            let types = self
+                .marketo
+                .custom_activity_types()
+                .await
+                .map_err(Halt::from)?;
+            let id = types
+                .iter()
+                .find(|t| t.api_name == "dynasyncAccountChanged")
+                .and_then(|t| t.id);
+            let found = format!(
+                "{}|{}",
+                expected.label,
+                id.map(|i| i.to_string()).unwrap_or_default()
+            );
+            if found != expected.value {
+                return Err(Halt::Stop(StopReason::new(
+                    StopCode::MarketoInstanceChanged,
+                    format!(
+                        "The Marketo instance at {} is not the one Dynasync was set up with (a copied or replaced instance). \
+                         Disconnect and set up again: nothing was synced.",
+                        expected.label
+                    ),
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether an entity is having its first copy (the first sync, or a newly enabled custom entity).
+    fn first_copy(&self, entity: &EnabledEntity) -> bool {
+        self.request.kind == RunKind::FirstSync || entity.state == EntityState::Initial
+    }
+
+    pub(crate) async fn run(&mut self) -> Result<bool, Halt> {
+        self.guards().await?;
+        let dynamics = self.dynamics.clone();
+        let marketo = self.marketo.clone();
+        for entity in self.config.entities.clone() {
+            self.check_cancel()?;
+            let mut listing = self.listing(&entity).await?;
+            let first_copy = self.first_copy(&entity) || matches!(listing, Listing::Start(_));
+            loop {
+                let request = match listing {
+                    Listing::Going(r) | Listing::Delta(r) | Listing::Start(r) => r,
+                };
+                let (_, done) = self.pull_page(&dynamics, &entity, request).await?;
+                if first_copy {
+                    // A first copy goes page by page: nothing to merge with on the Marketo side.
+                    self.process_entity(&entity).await?;
+                }
+                if done {
+                    break;
+                }
+                self.check_cancel()?;
+                listing = self.listing(&entity).await?;
+            }
+            if entity.state == EntityState::Initial {
+                let e = entity.entity.clone();
+                self.engine
+                    .db(move |s| s.write(|tx| schema::set_entity_state(tx, &e, EntityState::Live)))
+                    .await?;
+            }
+        }
+        self.pull_marketo(&marketo).await?;
+        if !self.request.confirmed && self.request.kind != RunKind::FirstSync {
+            self.circuit_breaker().await?;
+        }
+        for entity in self.config.entities.clone() {
+            self.check_cancel()?;
+            self.process_entity(&entity).await?;
+        }
+        self.process_marketo_people().await?;
+        Ok(false)
+    }
+
+    /// Stops a cycle that would overwrite more than the allowed share of a side's people at once
+    /// (a bulk edit, an import gone wrong), until the user confirms.
+    async fn circuit_breaker(&self) -> Result<(), Halt> {
+        let percent = u64::from(self.config.options.breaker_percent);
+        let (changed_in_dynamics, changed_in_marketo, people) = self
+            .engine
+            .db(|s| {
+                s.read(|c| {
+                    let pending = inbox::backlog(c)?;
+                    let dynamics: u64 = pending
+                        .iter()
+                        .filter(|(side, e, _)| {
+                            *side == Side::Dynamics && (e == "lead" || e == "contact")
+                        })
+                        .map(|b| b.2)
+                        .sum();
+                    let marketo: u64 = pending
+                        .iter()
+                        .filter(|(side, e, _)| *side == Side::Marketo && e == PERSON)
+                        .map(|b| b.2)
+                        .sum();
+                    let people = links::count(c, &Entity::Lead, links::LinkState::Live)?
+                        + links::count(c, &Entity::Contact, links::LinkState::Live)?;
+                    Ok((dynamics, marketo, people))
+                })
+            })
+            .await?;
+        const FLOOR: u64 = 50;
+        for (changed, side, other) in [
+            (changed_in_dynamics, "Dynamics", "Marketo"),
+            (changed_in_marketo, "Marketo", "Dynamics"),
+        ] {
+            if changed > FLOOR && people > 0 && changed * 100 > people * percent {
+                return Err(Halt::Stop(StopReason::new(
+                    StopCode::CircuitBreaker,
+                    format!(
+                        "{changed} of {people} synced people changed in {side} since the last cycle, more than the {percent} % allowed at once. \
+                         Their values would overwrite those in {other}. Confirm to go on, or pause and check what happened."
+                    ),
+                )));
+            }
+        }
+        Ok(())
+    }
+}
