@@ -1,9 +1,11 @@
 //! Marketo throughput and memory.
 //!
 //! - `marketo_sync`: leads synced through `MarketoClient::sync_leads` in 300-record calls against
-//!   a release-built sandbox, (a) with the limits switched off (the engine-only ceiling), and (b)
-//!   with Marketo's limits on, compared with the 1,500 records/s that 100 calls per 20 s of 300
-//!   records allow (goal: at least 0.95 of it).
+//!   a release-built sandbox, (a) 100,000 with the limits switched off (the engine-only ceiling),
+//!   and (b) with Marketo's limits on, compared with the 1,500 records/s that 100 calls per 20 s of
+//!   300 records allow (goal: at least 0.95 of it). The client lets the first 100 calls of a run go
+//!   at once, so (b) first fills the window (30,000 leads) and then measures whole windows: 30,000
+//!   leads in quick mode, 90,000 in full — the sustained rate, not the opening burst.
 //! - `marketo_memory`: the resident memory a million persons take in the sandbox.
 
 use std::time::Instant;
@@ -52,9 +54,9 @@ fn client(sandbox: &Sandbox, limits: Limits) -> Result<MarketoClient, String> {
     .map_err(|e| e.to_string())
 }
 
-/// People as a CRM sync writes them: ten fields each.
-fn people(count: usize) -> Vec<Lead> {
-    (0..count)
+/// People as a CRM sync writes them, ten fields each, numbered from `first`.
+fn people(first: usize, count: usize) -> Vec<Lead> {
+    (first..first + count)
         .map(|i| {
             Lead::new()
                 .with("email", format!("person{i}@example.com"))
@@ -74,9 +76,10 @@ fn people(count: usize) -> Vec<Lead> {
         .collect()
 }
 
-/// Syncs `count` people and returns records per second, checking every record was created.
-async fn rate(client: &MarketoClient, count: usize) -> Result<f64, String> {
-    let leads = people(count);
+/// Syncs `count` people from number `first` on and returns records per second, checking every
+/// record was created.
+async fn rate(client: &MarketoClient, first: usize, count: usize) -> Result<f64, String> {
+    let leads = people(first, count);
     let started = Instant::now();
     let outcomes = client
         .sync_leads(SyncAction::CreateOrUpdate, "email", leads)
@@ -104,15 +107,15 @@ async fn max_in_20s(sandbox: &Sandbox) -> Result<f64, String> {
 async fn sync(options: Options) -> Outcome {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let off = sandbox(dynasync_sandbox::Limits::unthrottled()).await?;
-    let unlimited = rate(&client(&off, Limits::unlimited())?, 100_000).await?;
+    let unlimited = rate(&client(&off, Limits::unlimited())?, 0, 100_000).await?;
     off.shutdown().await;
 
-    let count = if options.quick { 15_000 } else { 100_000 };
+    const WINDOW: usize = 100 * 300;
+    let count = if options.quick { WINDOW } else { 3 * WINDOW };
     let on = sandbox(dynasync_sandbox::Limits::default()).await?;
     let limited = client(&on, Limits::default())?;
-    // The token first, so that the measure is of syncing alone.
-    limited.describe_leads().await.map_err(|e| e.to_string())?;
-    let paced = rate(&limited, count).await?;
+    rate(&limited, 0, WINDOW).await?;
+    let paced = rate(&limited, WINDOW, count).await?;
     let busiest = max_in_20s(&on).await?;
     on.shutdown().await;
     if busiest > 100.0 {
@@ -129,7 +132,7 @@ async fn sync(options: Options) -> Outcome {
         ),
         Figure::new(
             "marketo_sync",
-            &format!("{}k leads, limits on", count / 1000),
+            &format!("{}k leads, limits on, sustained", count / 1000),
             paced,
             "records/s",
         )
@@ -160,15 +163,7 @@ async fn memory(_: Options) -> Outcome {
     let url = format!("{}marketo/leads/bulk", sandbox.info().control_url);
     let before = resident_mib()?;
     for start in (0..PERSONS).step_by(ROWS_PER_CALL) {
-        let rows: Vec<Value> = people(ROWS_PER_CALL)
-            .into_iter()
-            .enumerate()
-            .map(|(i, lead)| {
-                let mut row = json!(lead);
-                row["email"] = json!(format!("person{}@example.com", start + i));
-                row
-            })
-            .collect();
+        let rows = people(start, ROWS_PER_CALL);
         let response = http
             .post(&url)
             .json(&json!({ "rows": rows }))
