@@ -1,5 +1,5 @@
-//! Activities: paging tokens, lead changes, deleted leads, activity pages, activity types, and
-//! custom activity types and activities (`activities.md`, `paging-tokens.md`).
+//! Activities: paging tokens, lead changes, deleted leads and activity pages (`activities.md`,
+//! `paging-tokens.md`).
 //!
 //! A [`PagingToken`] is an opaque, durable cursor: store the `next` token of the last page read
 //! and a later read resumes exactly where that page stopped.
@@ -8,11 +8,10 @@ use std::fmt;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::batch::MAX_RECORDS;
 use crate::client::Request;
-use crate::records::{RecordOutcome, WireOutcome, outcomes};
 use crate::{Error, MarketoClient};
 
 pub(crate) const NEW_LEAD: i64 = 12;
@@ -211,159 +210,56 @@ pub struct DeletedLead {
     pub name: Option<String>,
 }
 
-/// One page of a paged activity read.
+/// One page of lead changes.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Page<T> {
-    pub items: Vec<T>,
-    /// Where the next read starts; always given, store it to resume.
+pub struct LeadChangesPage {
+    pub changes: Vec<LeadChange>,
+    /// Where the next read starts; always given: store it to resume.
     pub next: PagingToken,
     /// Whether more activities follow now (a page may be short even then).
     pub more: bool,
 }
 
-/// A page of lead changes.
-pub type LeadChangesPage = Page<LeadChange>;
-/// A page of deleted leads.
-pub type DeletedLeadsPage = Page<DeletedLead>;
-/// A page of activities.
-pub type ActivitiesPage = Page<Activity>;
+/// One page of deleted persons.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeletedLeadsPage {
+    pub deleted: Vec<DeletedLead>,
+    pub next: PagingToken,
+    pub more: bool,
+}
 
-impl<T> Page<T> {
-    /// The items (lead changes, deleted leads, activities).
-    pub fn items(&self) -> &[T] {
-        &self.items
-    }
+/// One page of activities.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActivitiesPage {
+    pub activities: Vec<Activity>,
+    pub next: PagingToken,
+    pub more: bool,
 }
 
 impl LeadChangesPage {
     pub fn changes(&self) -> &[LeadChange] {
-        &self.items
+        &self.changes
     }
 }
 
-/// An attribute of an activity type.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct AttributeType {
-    pub name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub api_name: Option<String>,
-    pub data_type: String,
-}
-
-/// An activity type (`types.json`); ids vary by subscription.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ActivityType {
-    pub id: i64,
-    pub name: String,
-    #[serde(default)]
-    pub description: Option<String>,
-    #[serde(default)]
-    pub api_name: Option<String>,
-    #[serde(default)]
-    pub primary_attribute: Option<AttributeType>,
-    #[serde(default)]
-    pub attributes: Vec<AttributeType>,
-}
-
-/// An attribute of a custom activity type.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct CustomAttribute {
-    pub api_name: String,
-    pub name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    /// string, boolean, integer, float, link, email, currency, date, datetime, phone or text.
-    #[serde(default = "string_type")]
-    pub data_type: String,
-}
-
-fn string_type() -> String {
-    "string".to_owned()
-}
-
-impl CustomAttribute {
-    pub fn new(api_name: &str, name: &str, data_type: &str) -> CustomAttribute {
-        CustomAttribute {
-            api_name: api_name.to_owned(),
-            name: name.to_owned(),
-            description: None,
-            data_type: data_type.to_owned(),
-        }
+impl DeletedLeadsPage {
+    /// The deleted persons of the page.
+    pub fn items(&self) -> &[DeletedLead] {
+        &self.deleted
     }
 }
 
-/// A custom activity type as the custom-activity endpoints return it.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct CustomActivityType {
-    /// The activity type id, once Marketo has given one.
-    #[serde(default)]
-    pub id: Option<i64>,
-    pub api_name: String,
-    pub name: String,
-    #[serde(default)]
-    pub description: Option<String>,
-    #[serde(default)]
-    pub trigger_name: Option<String>,
-    #[serde(default)]
-    pub filter_name: Option<String>,
-    /// draft, approved or "approved with draft".
-    #[serde(default)]
-    pub status: Option<String>,
-    #[serde(default)]
-    pub primary_attribute: Option<CustomAttribute>,
-    #[serde(default)]
-    pub attributes: Vec<CustomAttribute>,
-}
-
-/// A custom activity type to create.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct NewActivityType {
-    pub api_name: String,
-    pub name: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    pub trigger_name: String,
-    pub filter_name: String,
-    pub primary_attribute: CustomAttribute,
-    #[serde(skip)]
-    pub attributes: Vec<CustomAttribute>,
-}
-
-/// A custom activity to add to a person's activity log.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CustomActivity {
-    pub lead_id: i64,
-    pub activity_date: DateTime<Utc>,
-    pub activity_type_id: i64,
-    pub primary_attribute_value: String,
-    /// Secondary attributes by API name.
-    pub attributes: Vec<(String, Value)>,
-}
-
-impl Serialize for CustomActivity {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        json!({
-            "leadId": self.lead_id,
-            "activityDate": self.activity_date.to_rfc3339_opts(SecondsFormat::Secs, true),
-            "activityTypeId": self.activity_type_id,
-            "primaryAttributeValue": self.primary_attribute_value,
-            "attributes": self.attributes.iter()
-                .map(|(api_name, value)| json!({ "apiName": api_name, "value": value }))
-                .collect::<Vec<_>>(),
-        })
-        .serialize(serializer)
+impl ActivitiesPage {
+    pub fn items(&self) -> &[Activity] {
+        &self.activities
     }
 }
 
+/// The items of an activity page, the token of the next one, and whether more follow.
 fn page<T>(
     envelope: crate::envelope::Envelope<WireActivity>,
     convert: impl Fn(usize, WireActivity) -> Result<T, Error>,
-) -> Result<Page<T>, Error> {
+) -> Result<(Vec<T>, PagingToken, bool), Error> {
     let next = envelope.next_page_token.ok_or_else(|| Error::Decode {
         path: "nextPageToken".into(),
         message: "activity pages always carry a nextPageToken".into(),
@@ -374,10 +270,39 @@ fn page<T>(
         .enumerate()
         .map(|(i, a)| convert(i, a))
         .collect::<Result<_, _>>()?;
-    Ok(Page {
-        items,
-        next: PagingToken(next),
-        more: envelope.more_result,
+    Ok((items, PagingToken(next), envelope.more_result))
+}
+
+fn lead_changes_page(
+    envelope: crate::envelope::Envelope<WireActivity>,
+) -> Result<LeadChangesPage, Error> {
+    let (changes, next, more) = page(envelope, lead_change)?;
+    Ok(LeadChangesPage {
+        changes,
+        next,
+        more,
+    })
+}
+
+fn deleted_leads_page(
+    envelope: crate::envelope::Envelope<WireActivity>,
+) -> Result<DeletedLeadsPage, Error> {
+    let (deleted, next, more) = page(envelope, deleted_lead)?;
+    Ok(DeletedLeadsPage {
+        deleted,
+        next,
+        more,
+    })
+}
+
+fn activities_page(
+    envelope: crate::envelope::Envelope<WireActivity>,
+) -> Result<ActivitiesPage, Error> {
+    let (activities, next, more) = page(envelope, activity)?;
+    Ok(ActivitiesPage {
+        activities,
+        next,
+        more,
     })
 }
 
@@ -433,7 +358,7 @@ fn deleted_lead(i: usize, a: WireActivity) -> Result<DeletedLead, Error> {
 /// # Errors
 /// A response-level error, or a body that is not a lead-changes page.
 pub fn parse_lead_changes(body: &[u8]) -> Result<LeadChangesPage, Error> {
-    page(crate::envelope::parse(body)?, lead_change)
+    lead_changes_page(crate::envelope::parse(body)?)
 }
 
 /// Decodes a page of activities from a response body.
@@ -441,7 +366,7 @@ pub fn parse_lead_changes(body: &[u8]) -> Result<LeadChangesPage, Error> {
 /// # Errors
 /// A response-level error, or a body that is not an activities page.
 pub fn parse_activities(body: &[u8]) -> Result<ActivitiesPage, Error> {
-    page(crate::envelope::parse(body)?, activity)
+    activities_page(crate::envelope::parse(body)?)
 }
 
 /// Decodes a page of deleted leads from a response body.
@@ -449,7 +374,7 @@ pub fn parse_activities(body: &[u8]) -> Result<ActivitiesPage, Error> {
 /// # Errors
 /// A response-level error, or a body that is not a deleted-leads page.
 pub fn parse_deleted_leads(body: &[u8]) -> Result<DeletedLeadsPage, Error> {
-    page(crate::envelope::parse(body)?, deleted_lead)
+    deleted_leads_page(crate::envelope::parse(body)?)
 }
 
 impl MarketoClient {
@@ -491,7 +416,7 @@ impl MarketoClient {
             .param("nextPageToken", token.as_str())
             .param("fields", fields.join(","))
             .param("batchSize", MAX_RECORDS);
-        page(self.call(request).await?, lead_change)
+        lead_changes_page(self.call(request).await?)
     }
 
     /// Every lead change after `token` up to now, and the token to resume from later.
@@ -507,7 +432,7 @@ impl MarketoClient {
         let mut next = token.clone();
         loop {
             let page = self.lead_changes(&next, fields).await?;
-            all.extend(page.items);
+            all.extend(page.changes);
             next = page.next;
             if !page.more {
                 return Ok((all, next));
@@ -524,7 +449,7 @@ impl MarketoClient {
         let request = Request::get("/v1/activities/deletedleads.json")
             .param("nextPageToken", token.as_str())
             .param("batchSize", MAX_RECORDS);
-        page(self.call(request).await?, deleted_lead)
+        deleted_leads_page(self.call(request).await?)
     }
 
     /// One page of activities of up to 10 types after `token`, optionally of up to 30 leads
@@ -554,102 +479,6 @@ impl MarketoClient {
         if !lead_ids.is_empty() {
             request = request.param("leadIds", list(lead_ids));
         }
-        page(self.call(request).await?, activity)
-    }
-
-    /// The activity types of the instance, custom ones included (`activities/types.json`).
-    ///
-    /// # Errors
-    /// Any response-level error.
-    pub async fn activity_types(&self) -> Result<Vec<ActivityType>, Error> {
-        Ok(self
-            .call(Request::get("/v1/activities/types.json"))
-            .await?
-            .result)
-    }
-
-    /// The custom activity types, approved or draft (`activities/external/types.json`).
-    ///
-    /// # Errors
-    /// Any response-level error.
-    pub async fn custom_activity_types(&self) -> Result<Vec<CustomActivityType>, Error> {
-        Ok(self
-            .call(Request::get("/v1/activities/external/types.json"))
-            .await?
-            .result)
-    }
-
-    /// Creates a custom activity type with its secondary attributes, as a draft: approve it with
-    /// [`MarketoClient::approve_custom_activity_type`] before adding activities of it.
-    ///
-    /// # Errors
-    /// Any response-level error (1027 past 10 types, 1028 past 20 attributes).
-    pub async fn create_custom_activity_type(
-        &self,
-        def: &NewActivityType,
-    ) -> Result<CustomActivityType, Error> {
-        let request = Request::post("/v1/activities/external/type.json")
-            .json(def)
-            .not_idempotent();
-        let mut created = self.first::<CustomActivityType>(request).await?;
-        if !def.attributes.is_empty() {
-            let request = Request::post(format!(
-                "/v1/activities/external/type/{}/attributes/create.json",
-                def.api_name
-            ))
-            .json(&json!({ "attributes": def.attributes }))
-            .not_idempotent();
-            created = self.first(request).await?;
-        }
-        Ok(created)
-    }
-
-    /// Approves a custom activity type's draft; activities of it can be added from then on.
-    ///
-    /// # Errors
-    /// Any response-level error (709 when there is no draft).
-    pub async fn approve_custom_activity_type(
-        &self,
-        api_name: &str,
-    ) -> Result<CustomActivityType, Error> {
-        let request = Request::post(format!(
-            "/v1/activities/external/type/{api_name}/approve.json"
-        ));
-        self.first(request).await
-    }
-
-    /// Adds custom activities to persons' activity logs, 300 a call; a skipped activity is an
-    /// outcome with its reasons (1004 for an unknown lead).
-    ///
-    /// # Errors
-    /// A response-level error of any call.
-    pub async fn add_custom_activities(
-        &self,
-        input: Vec<CustomActivity>,
-    ) -> Result<Vec<RecordOutcome>, Error> {
-        self.write_batches(&input, MAX_RECORDS, |range, chunk| async move {
-            let request = Request::post("/v1/activities/external.json")
-                .json(&json!({ "input": chunk }))
-                .not_idempotent();
-            let wire: Vec<WireOutcome> = self.call(request).await?.result;
-            outcomes(wire, range.start, chunk.len())
-        })
-        .await
-    }
-
-    /// The first result item of a call that answers with one.
-    pub(crate) async fn first<T: serde::de::DeserializeOwned>(
-        &self,
-        request: Request,
-    ) -> Result<T, Error> {
-        self.call::<T>(request)
-            .await?
-            .result
-            .into_iter()
-            .next()
-            .ok_or_else(|| Error::Decode {
-                path: "result".into(),
-                message: "an empty result where one item was due".into(),
-            })
+        activities_page(self.call(request).await?)
     }
 }

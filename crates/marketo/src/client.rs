@@ -15,7 +15,7 @@ use crate::Error;
 use crate::envelope::{self, Envelope};
 use crate::error::RETRYABLE_CODES;
 use crate::limiter::{Budget, Limiter, Limits};
-use crate::retry::{MAX_ATTEMPTS, Retry, Signal, retry_decision};
+use crate::retry::{Retry, Signal, retry_decision};
 
 /// A Marketo REST client for one instance and one LaunchPoint service. Cheap to clone; clones
 /// share the token, the limiter and the budget.
@@ -40,6 +40,28 @@ pub(crate) struct Inner {
 struct Token {
     value: String,
     expires: Instant,
+}
+
+/// Identity's answer (`authentication.md`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct IdentityToken {
+    pub access_token: String,
+    #[serde(default)]
+    pub token_type: String,
+    /// The token's remaining lifetime in seconds (3,600 when new).
+    pub expires_in: u64,
+    /// The API-only user the service belongs to.
+    #[serde(default)]
+    pub scope: String,
+}
+
+/// Identity's refusal, an OAuth error body: `invalid_client`, "Bad client credentials".
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct IdentityRefusal {
+    #[serde(default)]
+    pub error: String,
+    #[serde(default)]
+    pub error_description: String,
 }
 
 /// Builds a [`MarketoClient`].
@@ -260,18 +282,6 @@ impl MarketoClient {
 
     /// `GET <identity>/oauth/token?grant_type=client_credentials&client_id=&client_secret=`.
     async fn identity(&self) -> Result<Token, Error> {
-        #[derive(serde::Deserialize)]
-        struct Answer {
-            access_token: String,
-            expires_in: u64,
-        }
-        #[derive(serde::Deserialize)]
-        struct Refusal {
-            #[serde(default)]
-            error: String,
-            #[serde(default)]
-            error_description: String,
-        }
         let url = format!("{}/oauth/token", self.inner.identity);
         let mut attempt = 0;
         loop {
@@ -298,15 +308,15 @@ impl MarketoClient {
                     drop(permit);
                     match status {
                         200 => {
-                            let answer: Answer = envelope::decode(&body)?;
+                            let answer: IdentityToken = envelope::decode(&body)?;
                             return Ok(Token {
                                 value: answer.access_token,
                                 expires: asked + Duration::from_secs(answer.expires_in),
                             });
                         }
                         400 | 401 | 403 => {
-                            let refusal: Refusal =
-                                serde_json::from_slice(&body).unwrap_or(Refusal {
+                            let refusal: IdentityRefusal =
+                                serde_json::from_slice(&body).unwrap_or(IdentityRefusal {
                                     error: format!("HTTP {status}"),
                                     error_description: String::from_utf8_lossy(&body).into_owned(),
                                 });
@@ -333,21 +343,27 @@ impl MarketoClient {
         }
     }
 
-    async fn send(&self, request: &Request, token: &str) -> Result<Vec<u8>, Failure> {
+    /// The HTTP request for a call: the token goes only in the `Authorization: Bearer` header
+    /// (the `access_token` parameter is removed on 2026-08-31, `authentication.md`).
+    fn build(&self, request: &Request, token: &str) -> reqwest::RequestBuilder {
         let url = format!("{}{}", self.inner.rest, request.path);
-        let mut builder = self
+        let builder = self
             .inner
             .http
             .request(request.method.clone(), url)
             .bearer_auth(token)
             .query(&request.query);
-        builder = match &request.body {
+        match &request.body {
             Body::None => builder,
             Body::Json(bytes) => builder
                 .header(reqwest::header::CONTENT_TYPE, "application/json")
                 .body(bytes.clone()),
             Body::Form(fields) => builder.form(fields),
-        };
+        }
+    }
+
+    async fn send(&self, request: &Request, token: &str) -> Result<Vec<u8>, Failure> {
+        let builder = self.build(request, token);
         let response = builder.send().await.map_err(Failure::Transport)?;
         let status = response.status().as_u16();
         let body = response.bytes().await.map_err(Failure::Transport)?;
@@ -422,7 +438,7 @@ impl MarketoClient {
                         } => Error::RateLimited {
                             code,
                             message,
-                            attempts: (attempt + 1).min(MAX_ATTEMPTS + 1),
+                            attempts: attempt + 1,
                         },
                         other => other,
                     });
@@ -430,6 +446,22 @@ impl MarketoClient {
             }
             attempt += 1;
         }
+    }
+
+    /// The first result item of a call that answers with one.
+    pub(crate) async fn first<T: serde::de::DeserializeOwned>(
+        &self,
+        request: Request,
+    ) -> Result<T, Error> {
+        self.call::<T>(request)
+            .await?
+            .result
+            .into_iter()
+            .next()
+            .ok_or_else(|| Error::Decode {
+                path: "result".into(),
+                message: "an empty result where one item was due".into(),
+            })
     }
 
     /// Every page of a paged read: follows `nextPageToken` while `moreResult` says so.
@@ -457,6 +489,33 @@ impl MarketoClient {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn client() -> MarketoClient {
+        MarketoClient::builder(
+            Url::parse("https://284-RPR-133.mktorest.com/rest").unwrap(),
+            Url::parse("https://284-RPR-133.mktorest.com/identity").unwrap(),
+            "id".into(),
+            Secret::new("secret"),
+        )
+        .build()
+        .unwrap()
+    }
+
+    #[test]
+    fn the_client_is_shared_across_tasks() {
+        fn shareable<T: Send + Sync + Clone + 'static>() {}
+        shareable::<MarketoClient>();
+    }
+
+    #[test]
+    fn the_token_travels_in_the_bearer_header_only() {
+        let request = Request::get("/v1/leads.json").param("filterType", "email");
+        let built = client().build(&request, "tok:int").build().unwrap();
+        assert_eq!(built.headers()["authorization"], "Bearer tok:int");
+        let query = built.url().query().unwrap_or_default();
+        assert!(!query.contains("access_token"), "{query}");
+        assert_eq!(built.url().path(), "/rest/v1/leads.json");
+    }
 
     #[test]
     fn a_query_too_long_for_the_uri_goes_as_a_form_with_method_get() {

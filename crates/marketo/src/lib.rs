@@ -15,6 +15,7 @@
 mod activities;
 mod batch;
 mod client;
+mod custom_activities;
 mod custom_objects;
 mod envelope;
 mod error;
@@ -27,12 +28,15 @@ mod retry;
 mod usage;
 
 pub use activities::{
-    ActivitiesPage, Activity, ActivityKind, ActivityType, Attribute, AttributeType, CustomActivity,
-    CustomActivityType, CustomAttribute, DeletedLead, DeletedLeadsPage, FieldChange, LeadChange,
-    LeadChangesPage, NewActivityType, Page, PagingToken, parse_activities, parse_deleted_leads,
+    ActivitiesPage, Activity, ActivityKind, Attribute, DeletedLead, DeletedLeadsPage, FieldChange,
+    LeadChange, LeadChangesPage, PagingToken, parse_activities, parse_deleted_leads,
     parse_lead_changes,
 };
-pub use client::{ClientBuilder, MarketoClient};
+pub use client::{ClientBuilder, IdentityRefusal, IdentityToken, MarketoClient};
+pub use custom_activities::{
+    ActivityType, AttributeType, CustomActivity, CustomActivityType, CustomAttribute,
+    NewActivityType,
+};
 pub use custom_objects::{CustomObjectType, LinkTo, NewCustomObjectField, NewCustomObjectType};
 pub use dynasync_secrets::Secret;
 pub use envelope::{Envelope, Message, parse};

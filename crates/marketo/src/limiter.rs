@@ -3,9 +3,11 @@
 //!
 //! Marketo's limits are 100 calls per 20 s (606), 10 concurrent calls (615) and a daily quota
 //! (607) that resets at 12:00 AM US Central (`rest-api.md`). The window is a log of send times,
-//! not a token bucket: a bucket with a burst allowance would let up to twice the limit through in
-//! one 20 s window. Each call's slot is spaced a further half second past the window, because the
-//! window Marketo measures starts at arrival and arrivals can bunch up by a network delay.
+//! not a token bucket (a bucket with a burst allowance would let up to twice the limit through in
+//! one 20 s window) and not an even pace (a Quick Sync of a few dozen calls goes through at once;
+//! only a long run is held to the limit). Each call's slot is kept a further half second past the
+//! window, because the window Marketo measures starts at arrival and arrivals can bunch up by a
+//! network delay: a sustained run gets 100 calls per 20.5 s, 97.6 % of what the limit allows.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};

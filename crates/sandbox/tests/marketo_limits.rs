@@ -29,7 +29,7 @@ async fn more_than_ten_calls_at_once_get_615() {
     // Latency keeps calls in flight long enough to overlap.
     m.http
         .put(format!("{}faults", m.sandbox.info().control_url))
-        .json(&json!({"marketo": {"latencyMs": 1000}}))
+        .json(&json!({"marketo": {"latencyMs": 3000}}))
         .send()
         .await
         .unwrap();

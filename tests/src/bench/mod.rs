@@ -7,6 +7,7 @@ use std::pin::Pin;
 use serde::Serialize;
 
 mod dataverse;
+mod marketo;
 
 /// How much to run.
 #[derive(Debug, Clone, Copy)]
@@ -72,5 +73,5 @@ pub struct Scenario {
 
 /// Every scenario, in the order the report lists them.
 pub fn scenarios() -> Vec<Scenario> {
-    vec![dataverse::READ]
+    vec![dataverse::READ, marketo::SYNC, marketo::MEMORY]
 }

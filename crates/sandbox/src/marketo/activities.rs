@@ -96,6 +96,11 @@ impl Log {
         self.activities.len() as i64
     }
 
+    /// Makes room for `more` activities.
+    pub(crate) fn reserve(&mut self, more: usize) {
+        self.activities.reserve(more);
+    }
+
     pub(crate) fn iter(&self) -> impl Iterator<Item = (i64, &Activity)> {
         self.activities
             .iter()

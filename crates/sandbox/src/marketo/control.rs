@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::StatusCode;
 use axum::routing::{patch, post};
 use axum::{Json, Router};
@@ -18,11 +18,17 @@ use super::{API_USER, leads, quota};
 use crate::control::{Control, ControlError};
 use crate::world::World;
 
+/// A bulk load's largest body: big loads are what it is for.
+const BULK_BODY_BYTES: usize = 256 << 20;
+
 /// The routes nested under `/_sandbox/marketo`.
 pub(crate) fn control_routes() -> Router<Arc<World>> {
     Router::new()
         .route("/leads", post(create_lead))
-        .route("/leads/bulk", post(bulk_leads))
+        .route(
+            "/leads/bulk",
+            post(bulk_leads).layer(DefaultBodyLimit::max(BULK_BODY_BYTES)),
+        )
         .route("/leads/merge", post(merge_leads))
         .route("/leads/{id}", patch(update_lead).delete(delete_lead))
         .route("/companies/{external_company_id}", patch(edit_company))
@@ -109,28 +115,24 @@ async fn update_lead(
         .get(id)
         .ok_or_else(|| ControlError::not_found(format!("no lead {id}")))?
         .clone();
-    let (company, own): (Map<String, Value>, Map<String, Value>) =
-        change.fields.into_iter().partition(|(name, _)| {
-            db.schema
-                .get(name)
-                .is_some_and(|f| f.source == Source::Company)
-        });
-    let values =
-        leads::coerce(&db.schema, &own).map_err(|(_, why)| ControlError::bad_request(why))?;
     let company_key = db
         .company_of(&lead.values)
         .and_then(|c| db.companies.value(c, "externalCompanyId"))
         .and_then(|v| v.as_str().map(str::to_owned));
-    match company_key {
-        Some(key) if !company.is_empty() => {
-            db.edit_company(&key, &company, &actor, now)
-                .map_err(ControlError::bad_request)?;
-        }
-        _ => {
-            let on_person = leads::coerce(&db.schema, &company)
-                .map_err(|(_, why)| ControlError::bad_request(why))?;
-            db.update_lead(id, &on_person, &actor, now);
-        }
+    // A linked person's company fields are the company's; everything else is the person's own.
+    let (company, own): (Map<String, Value>, Map<String, Value>) =
+        change.fields.into_iter().partition(|(name, _)| {
+            company_key.is_some()
+                && db
+                    .schema
+                    .get(name)
+                    .is_some_and(|f| f.source == Source::Company)
+        });
+    let values =
+        leads::coerce(&db.schema, &own).map_err(|(_, why)| ControlError::bad_request(why))?;
+    if let (Some(key), false) = (company_key, company.is_empty()) {
+        db.edit_company(&key, &company, &actor, now)
+            .map_err(ControlError::bad_request)?;
     }
     db.update_lead(id, &values, &actor, now);
     let lead = db.leads.get(id).expect("still there");

@@ -3,14 +3,13 @@
 //!
 //! Rules kept: at most 10 types and 50 fields a type; one to three dedupe fields, required to
 //! approve; names of letters, digits and underscores; after approval no new dedupe or link field,
-//! and at most 20 more fields. A record whose link field names a lead that does not exist is
-//! skipped with 1004 (the docs' sync example).
+//! and at most 20 more fields.
 
 use serde::Deserialize;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::api::{self, Answer, ApiError, Call, Ctx};
-use super::objects::{self, IdField, Kind, ObjField, SeenKeys, Store};
+use super::objects::{IdField, Kind, ObjField, Store};
 use super::values::{DataType, format_millis};
 
 const MAX_TYPES: usize = 10;
@@ -23,17 +22,17 @@ const FIELD_TYPES: [&str; 11] = [
 ];
 
 #[derive(Debug, Clone)]
-struct CoField {
-    name: String,
+pub(crate) struct CoField {
+    pub(crate) name: String,
     display: String,
     data_type: DataType,
     description: Option<String>,
     dedupe: bool,
-    related_to: Option<(String, String)>,
+    pub(crate) related_to: Option<(String, String)>,
 }
 
 #[derive(Debug, Clone)]
-struct Version {
+pub(crate) struct Version {
     display: String,
     plural: Option<String>,
     description: Option<String>,
@@ -41,14 +40,14 @@ struct Version {
 }
 
 #[derive(Debug)]
-struct CoType {
-    api_name: String,
+pub(crate) struct CoType {
+    pub(crate) api_name: String,
     created_ms: i64,
     updated_ms: i64,
-    approved: Option<Version>,
+    pub(crate) approved: Option<Version>,
     draft: Option<Version>,
     /// The records, once the type has been approved.
-    records: Option<Store>,
+    pub(crate) records: Option<Store>,
 }
 
 impl CoType {
@@ -60,7 +59,7 @@ impl CoType {
         }
     }
 
-    fn links(version: &Version) -> impl Iterator<Item = &CoField> {
+    pub(crate) fn links(version: &Version) -> impl Iterator<Item = &CoField> {
         version.fields.iter().filter(|f| f.related_to.is_some())
     }
 
@@ -154,7 +153,7 @@ impl CoType {
 
 #[derive(Debug, Default)]
 pub(crate) struct CustomObjects {
-    types: Vec<CoType>,
+    pub(crate) types: Vec<CoType>,
 }
 
 fn valid_name(name: &str) -> bool {
@@ -166,7 +165,7 @@ fn rule(message: impl std::fmt::Display) -> ApiError {
 }
 
 impl CustomObjects {
-    fn find(&self, api_name: &str) -> Result<&CoType, ApiError> {
+    pub(crate) fn find(&self, api_name: &str) -> Result<&CoType, ApiError> {
         self.types
             .iter()
             .find(|t| t.api_name == api_name)
@@ -181,13 +180,13 @@ impl CustomObjects {
     }
 
     /// The records of an approved type.
-    fn store(&self, api_name: &str) -> Result<&Store, ApiError> {
+    pub(crate) fn store(&self, api_name: &str) -> Result<&Store, ApiError> {
         self.find(api_name)?.records.as_ref().ok_or_else(|| {
             ApiError::not_found(format!("custom object '{api_name}' is not approved"))
         })
     }
 
-    fn store_mut(&mut self, api_name: &str) -> Result<&mut Store, ApiError> {
+    pub(crate) fn store_mut(&mut self, api_name: &str) -> Result<&mut Store, ApiError> {
         self.find_mut(api_name)?.records.as_mut().ok_or_else(|| {
             ApiError::not_found(format!("custom object '{api_name}' is not approved"))
         })
@@ -581,133 +580,5 @@ pub(crate) fn linkable(ctx: &Ctx<'_>, _: &Call, _: &[&str]) -> Answer {
             result.push(json!({ "name": t.api_name, "displayName": v.display, "fields": fields }));
         }
     }
-    Ok(api::ok(result))
-}
-
-/// `GET /rest/v1/customobjects.json[?names=]`: the approved types.
-pub(crate) fn list(ctx: &Ctx<'_>, call: &Call, _: &[&str]) -> Answer {
-    let names = call.list("names");
-    let db = ctx.state.db.read();
-    let result = db
-        .custom_objects
-        .types
-        .iter()
-        .filter(|t| names.is_empty() || names.contains(&t.api_name.as_str()))
-        .filter_map(|t| {
-            let mut body = t.records.as_ref()?.kind.describe();
-            body.as_object_mut()?.remove("fields");
-            Some(body)
-        })
-        .collect();
-    Ok(api::ok(result))
-}
-
-/// `GET /rest/v1/customobjects/{apiName}/describe.json`.
-pub(crate) fn describe(ctx: &Ctx<'_>, _: &Call, captures: &[&str]) -> Answer {
-    let db = ctx.state.db.read();
-    Ok(api::ok(vec![
-        db.custom_objects.store(captures[0])?.kind.describe(),
-    ]))
-}
-
-/// `GET /rest/v1/customobjects/{apiName}.json` (or `POST ...?_method=GET`).
-pub(crate) fn query(ctx: &Ctx<'_>, call: &Call, captures: &[&str]) -> Answer {
-    let max = ctx.world.limits.read().marketo.max_filter_values as usize;
-    let db = ctx.state.db.read();
-    db.custom_objects.store(captures[0])?.query(call, max)
-}
-
-/// Whether a record links to a lead (by id) that does not exist.
-fn missing_lead(db: &super::Db, version: &Version, record: &Map<String, Value>) -> bool {
-    CoType::links(version)
-        .filter(|f| {
-            f.related_to
-                .as_ref()
-                .is_some_and(|(name, field)| name == "lead" && field == "id")
-        })
-        .filter_map(|f| {
-            record
-                .iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case(&f.name))
-                .map(|(_, v)| v)
-        })
-        .any(|v| {
-            let id = v.as_i64().or_else(|| v.as_str()?.parse().ok());
-            id.is_none_or(|id| db.leads.get(id).is_none())
-        })
-}
-
-/// `POST /rest/v1/customobjects/{apiName}.json`.
-pub(crate) fn sync(ctx: &Ctx<'_>, call: &Call, captures: &[&str]) -> Answer {
-    let max = ctx.world.limits.read().marketo.max_batch_records as usize;
-    let (action, by, input) = objects::sync_request(call, max)?;
-    let mut db = ctx.state.db.write();
-    let version = db
-        .custom_objects
-        .find(captures[0])?
-        .approved
-        .clone()
-        .ok_or_else(|| {
-            ApiError::not_found(format!("custom object '{}' is not approved", captures[0]))
-        })?;
-    let now = ctx.now.timestamp_millis();
-    let mut seen = SeenKeys::default();
-    let mut result = Vec::with_capacity(input.len());
-    for (seq, item) in input.iter().enumerate() {
-        let outcome = (|| {
-            let record = item
-                .as_object()
-                .ok_or((1003, "Invalid data: a record is a JSON object".to_owned()))?;
-            let store = db
-                .custom_objects
-                .store(captures[0])
-                .map_err(|e| (e.code, e.message))?;
-            seen.check(store, by, record)?;
-            if missing_lead(&db, &version, record) {
-                return Err((1004, "Lead not found".to_owned()));
-            }
-            let store = db
-                .custom_objects
-                .store_mut(captures[0])
-                .map_err(|e| (e.code, e.message))?;
-            let written = store.write(action, by, record, now)?;
-            let record = store.record(written.index).expect("written");
-            let (id_name, id) = store.id_json(record);
-            Ok((
-                id_name,
-                id,
-                if written.created {
-                    "created"
-                } else {
-                    "updated"
-                },
-            ))
-        })();
-        result.push(objects::outcome(seq, outcome));
-    }
-    Ok(api::ok(result))
-}
-
-/// `POST /rest/v1/customobjects/{apiName}/delete.json`.
-pub(crate) fn delete(ctx: &Ctx<'_>, call: &Call, captures: &[&str]) -> Answer {
-    let max = ctx.world.limits.read().marketo.max_batch_records as usize;
-    let (by, input) = objects::delete_request(call, max)?;
-    let mut db = ctx.state.db.write();
-    let store = db.custom_objects.store_mut(captures[0])?;
-    let result = input
-        .iter()
-        .enumerate()
-        .map(|(seq, item)| {
-            let removed = item
-                .as_object()
-                .ok_or((1003, "Invalid data: a record is a JSON object".to_owned()))
-                .and_then(|record| store.remove(by, record))
-                .map(|record| {
-                    let (id_name, id) = store.id_json(&record);
-                    (id_name, id, "deleted")
-                });
-            objects::outcome(seq, removed)
-        })
-        .collect();
     Ok(api::ok(result))
 }

@@ -78,11 +78,8 @@ fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
 
 /// Answers the token request from its parameters (query string, or a form body on POST).
 pub(crate) fn token(
-    tokens: &Tokens,
+    state: &super::State,
     params: &[(String, String)],
-    client_id: &str,
-    client_secret: &str,
-    scope: &str,
     now: DateTime<Utc>,
     lifetime_secs: u32,
 ) -> Response {
@@ -110,19 +107,19 @@ pub(crate) fn token(
             "only grant_type=client_credentials is supported",
         );
     }
-    if id != client_id || secret != client_secret {
+    if id != state.client_id || secret != state.client_secret {
         return oauth_error(
             StatusCode::UNAUTHORIZED,
             "invalid_client",
             "Bad client credentials",
         );
     }
-    let (token, expires_in) = tokens.issue(now, lifetime_secs);
+    let (token, expires_in) = state.tokens.issue(now, lifetime_secs);
     Json(json!({
         "access_token": token,
         "token_type": "bearer",
         "expires_in": expires_in,
-        "scope": scope,
+        "scope": super::API_USER,
     }))
     .into_response()
 }

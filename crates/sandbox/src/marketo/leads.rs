@@ -1,11 +1,5 @@
-//! Leads (persons): the store with its lookup indexes, and Get Lead by Id, Get Leads by Filter
-//! Type, Sync Leads, Delete Leads and Merge Leads (`leads.md`).
-//!
-//! A lead's values live in a compact [`Row`]; searchable fields (and the company and sales-person
-//! links) are indexed by a 64-bit hash of their lower-cased text, so a million persons cost a few
-//! hundred bytes each.
-
-use std::collections::HashMap;
+//! Leads (persons): Get Lead by Id, Get Leads by Filter Type, Sync Leads, Delete Leads and Merge
+//! Leads (`leads.md`), company and sales-person inheritance, and the bulk load.
 
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
@@ -13,6 +7,7 @@ use serde_json::{Map, Value, json};
 
 use super::activities::{CHANGE_DATA_VALUE, DELETE_LEAD, Detail, MERGE_LEADS, NEW_LEAD};
 use super::api::{self, Actor, Answer, ApiError, Call, Ctx};
+use super::lead_store::Lead;
 use super::objects::{Record, Skip, missing};
 use super::schema::{FieldDef, LeadSchema, Source};
 use super::values::{Row, Val, ValRef, format_millis, parse_datetime};
@@ -22,176 +17,6 @@ use super::{Db, paging};
 const MAX_MATCHES: usize = 1000;
 /// Losing leads in one merge; more is 1080 from 2026-03-31 (`leads.md`).
 const MAX_MERGE: usize = 25;
-
-#[derive(Debug, Clone)]
-pub(crate) struct Lead {
-    pub(crate) created_ms: i64,
-    pub(crate) updated_ms: i64,
-    pub(crate) values: Row,
-}
-
-#[derive(Debug)]
-enum Ids {
-    One(u32),
-    Many(Box<[u32]>),
-}
-
-impl Ids {
-    fn as_slice(&self) -> &[u32] {
-        match self {
-            Ids::One(one) => std::slice::from_ref(one),
-            Ids::Many(many) => many,
-        }
-    }
-}
-
-/// FNV-1a over the lower-cased text: index keys match without regard to case.
-fn key_hash(text: &str) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in text.bytes() {
-        hash ^= u64::from(byte.to_ascii_lowercase());
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
-    }
-    hash
-}
-
-#[derive(Debug, Default)]
-pub(crate) struct Leads {
-    /// Index `id - 1`; a deleted lead leaves `None`.
-    rows: Vec<Option<Lead>>,
-    indexes: HashMap<u16, HashMap<u64, Ids>>,
-}
-
-impl Leads {
-    /// A store indexing the schema's searchable person fields and the link fields.
-    pub(crate) fn new(schema: &LeadSchema) -> Leads {
-        let mut leads = Leads::default();
-        for field in schema.all() {
-            let link = matches!(
-                field.name.as_str(),
-                "externalCompanyId" | "externalSalesPersonId"
-            );
-            if field.source == Source::Person && (field.searchable || link) {
-                leads.indexes.insert(field.id, HashMap::new());
-            }
-        }
-        leads
-    }
-
-    /// Starts indexing a (new, empty) field.
-    pub(crate) fn index_field(&mut self, field: u16) {
-        self.indexes.entry(field).or_default();
-    }
-
-    pub(crate) fn get(&self, id: i64) -> Option<&Lead> {
-        let index = usize::try_from(id.checked_sub(1)?).ok()?;
-        self.rows.get(index)?.as_ref()
-    }
-
-    pub(crate) fn iter(&self) -> impl Iterator<Item = (i64, &Lead)> {
-        self.rows
-            .iter()
-            .enumerate()
-            .filter_map(|(i, l)| Some((i as i64 + 1, l.as_ref()?)))
-    }
-
-    /// Ids of the leads whose `field` has the text `value` (case-insensitive).
-    pub(crate) fn find(&self, field: u16, value: &str) -> Vec<i64> {
-        let matches = |lead: &Lead| {
-            lead.values
-                .get(field)
-                .is_some_and(|v| v.text().eq_ignore_ascii_case(value))
-        };
-        match self.indexes.get(&field) {
-            Some(index) => index
-                .get(&key_hash(value))
-                .map(|ids| {
-                    ids.as_slice()
-                        .iter()
-                        .map(|&i| i64::from(i) + 1)
-                        .filter(|&id| self.get(id).is_some_and(matches))
-                        .collect()
-                })
-                .unwrap_or_default(),
-            None => self
-                .iter()
-                .filter(|(_, l)| matches(l))
-                .map(|(id, _)| id)
-                .collect(),
-        }
-    }
-
-    fn unindex(&mut self, index: u32, values: &Row) {
-        for (field, value) in values.iter() {
-            if let Some(map) = self.indexes.get_mut(&field) {
-                let hash = key_hash(&value.text());
-                let keep: Vec<u32> = map
-                    .get(&hash)
-                    .map(|ids| {
-                        ids.as_slice()
-                            .iter()
-                            .copied()
-                            .filter(|&i| i != index)
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                match keep.as_slice() {
-                    [] => map.remove(&hash),
-                    [one] => map.insert(hash, Ids::One(*one)),
-                    _ => map.insert(hash, Ids::Many(keep.into_boxed_slice())),
-                };
-            }
-        }
-    }
-
-    fn reindex(&mut self, index: u32, values: &Row) {
-        for (field, value) in values.iter() {
-            if let Some(map) = self.indexes.get_mut(&field) {
-                let hash = key_hash(&value.text());
-                let ids = match map.remove(&hash) {
-                    None => Ids::One(index),
-                    Some(ids) => {
-                        let mut all = ids.as_slice().to_vec();
-                        all.push(index);
-                        Ids::Many(all.into_boxed_slice())
-                    }
-                };
-                map.insert(hash, ids);
-            }
-        }
-    }
-
-    pub(crate) fn insert(&mut self, lead: Lead) -> i64 {
-        let index = self.rows.len() as u32;
-        self.reindex(index, &lead.values);
-        self.rows.push(Some(lead));
-        i64::from(index) + 1
-    }
-
-    fn set_values(&mut self, id: i64, values: Row, now_ms: i64) {
-        let index = (id - 1) as u32;
-        let old = std::mem::take(&mut self.rows[index as usize].as_mut().expect("live").values);
-        self.unindex(index, &old);
-        self.reindex(index, &values);
-        let lead = self.rows[index as usize].as_mut().expect("live");
-        lead.values = values;
-        lead.updated_ms = now_ms;
-    }
-
-    /// Marks a lead updated without changing its own values (an inherited value changed).
-    pub(crate) fn touch(&mut self, id: i64, now_ms: i64) {
-        if let Some(Some(lead)) = self.rows.get_mut((id - 1) as usize) {
-            lead.updated_ms = now_ms;
-        }
-    }
-
-    fn remove(&mut self, id: i64) -> Option<Lead> {
-        let index = u32::try_from(id.checked_sub(1)?).ok()?;
-        let lead = self.rows.get_mut(index as usize)?.take()?;
-        self.unindex(index, &lead.values);
-        Some(lead)
-    }
-}
 
 /// A person's values given as a JSON object, coerced; `Err` is the record-level reason.
 pub(crate) fn coerce(
@@ -768,6 +593,8 @@ impl super::State {
         }
         let actor = Actor::Import;
         let now_ms = now.timestamp_millis();
+        db.leads.reserve(prepared.len());
+        db.log.reserve(prepared.len());
         let mut ids = Vec::with_capacity(prepared.len());
         for (values, created, updated) in prepared {
             let created_ms = created.unwrap_or(now_ms);
@@ -785,35 +612,5 @@ impl super::State {
             ids.push(id);
         }
         Ok(ids)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_index_finds_leads_by_value_without_regard_to_case_and_forgets_old_values() {
-        let schema = LeadSchema::default();
-        let email = schema.get("email").unwrap().id;
-        let mut leads = Leads::new(&schema);
-        let row = |e: &str| Row::from_values(vec![(email, Val::Str(e.into()))]);
-        let a = leads.insert(Lead {
-            created_ms: 0,
-            updated_ms: 0,
-            values: row("Ann@x.com"),
-        });
-        let b = leads.insert(Lead {
-            created_ms: 0,
-            updated_ms: 0,
-            values: row("ann@X.com"),
-        });
-        assert_eq!(leads.find(email, "ANN@x.com"), vec![a, b]);
-        leads.set_values(a, row("zed@x.com"), 1);
-        assert_eq!(leads.find(email, "ann@x.com"), vec![b]);
-        assert_eq!(leads.find(email, "zed@x.com"), vec![a]);
-        leads.remove(b);
-        assert!(leads.find(email, "ann@x.com").is_empty());
-        assert!(leads.get(b).is_none() && leads.get(a).is_some());
     }
 }

@@ -12,10 +12,13 @@ mod api;
 mod control;
 mod crm;
 mod custom_activities;
+mod custom_object_records;
 mod custom_objects;
 mod identity;
+mod lead_store;
 mod leads;
 mod lists;
+mod object_query;
 mod objects;
 mod paging;
 mod quota;
@@ -62,7 +65,7 @@ const API_USER: &str = "dynasync-api@sandbox.invalid";
 #[derive(Debug)]
 pub(crate) struct Db {
     pub(crate) schema: schema::LeadSchema,
-    pub(crate) leads: leads::Leads,
+    pub(crate) leads: lead_store::Leads,
     pub(crate) log: activities::Log,
     pub(crate) custom_types: custom_activities::CustomTypes,
     pub(crate) companies: objects::Store,
@@ -77,7 +80,7 @@ impl Db {
     fn new() -> Db {
         let schema = schema::LeadSchema::default();
         Db {
-            leads: leads::Leads::new(&schema),
+            leads: lead_store::Leads::new(&schema),
             schema,
             log: activities::Log::default(),
             custom_types: custom_activities::CustomTypes::default(),
@@ -194,15 +197,7 @@ async fn serve(Shared(world): Shared<Arc<World>>, request: Request) -> Response 
         if parts.method != Method::GET && parts.method != Method::POST {
             return StatusCode::METHOD_NOT_ALLOWED.into_response();
         }
-        return identity::token(
-            &state.tokens,
-            &params,
-            &state.client_id,
-            &state.client_secret,
-            API_USER,
-            now,
-            limits.tokens.marketo_secs,
-        );
+        return identity::token(state, &params, now, limits.tokens.marketo_secs);
     }
     let mut verb = match parts.method {
         Method::GET => Some(Verb::Get),
@@ -255,7 +250,7 @@ async fn serve(Shared(world): Shared<Arc<World>>, request: Request) -> Response 
         in_flight,
     );
     let error = answer.as_ref().err().map(|e| e.code);
-    state.quota.record(now, API_USER, error);
+    state.quota.record(now, &limits.marketo, API_USER, error);
     api::json_response(&answer.unwrap_or_else(|e| e.body()))
 }
 

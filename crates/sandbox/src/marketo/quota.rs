@@ -109,14 +109,22 @@ impl Quota {
     }
 
     /// Records an answered call: counted unless its code is starred, and its error if any.
-    pub(crate) fn record(&self, at: DateTime<Utc>, user: &str, error: Option<u32>) {
+    pub(crate) fn record(
+        &self,
+        at: DateTime<Utc>,
+        limits: &MarketoLimits,
+        user: &str,
+        error: Option<u32>,
+    ) {
         let mut ledger = self.inner.lock();
         let counted = error.is_none_or(|code| !UNCOUNTED.contains(&code));
         if counted {
-            ledger.window.push_back(at.timestamp_millis());
-            if ledger.window.len() > 10_000 {
+            let now = at.timestamp_millis();
+            let width = i64::from(limits.window_secs) * 1000;
+            while ledger.window.front().is_some_and(|t| now - t >= width) {
                 ledger.window.pop_front();
             }
+            ledger.window.push_back(now);
         }
         let day = ledger.days.entry(quota_day(at)).or_default();
         if counted {
@@ -216,9 +224,10 @@ mod tests {
     fn starred_codes_are_not_counted_but_appear_in_error_stats() {
         let quota = Quota::default();
         let now = Utc::now();
-        quota.record(now, "api", None);
-        quota.record(now, "api", Some(601));
-        quota.record(now, "api", Some(1003));
+        let limits = MarketoLimits::default();
+        quota.record(now, &limits, "api", None);
+        quota.record(now, &limits, "api", Some(601));
+        quota.record(now, &limits, "api", Some(1003));
         let usage = quota.usage(&[quota_day(now)]);
         assert_eq!(usage[0]["total"], 2, "601 does not count, 1003 does");
         let errors = quota.errors(&[quota_day(now)]);

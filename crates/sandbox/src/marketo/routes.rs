@@ -6,7 +6,10 @@
 
 use super::api::{Answer, Call, Ctx, Verb};
 use super::crm::{self, Crm};
-use super::{activities, custom_activities, custom_objects, leads, lists, quota, schema};
+use super::{
+    activities, custom_activities, custom_object_records, custom_objects, leads, lists, quota,
+    schema,
+};
 
 pub(crate) type Handler = fn(&Ctx<'_>, &Call, &[&str]) -> Answer;
 
@@ -30,6 +33,7 @@ use Verb::{Delete as DELETE, Get as GET, Post as POST};
 
 /// Literal paths come before the patterns they would also match (`customobjects/schema.json`
 /// before `customobjects/{apiName}.json`).
+#[rustfmt::skip]
 pub(crate) const ROUTES: &[Route] = &[
     // Leads and their fields.
     route(GET, "/rest/v1/lead/{id}.json", leads::get_by_id),
@@ -39,203 +43,63 @@ pub(crate) const ROUTES: &[Route] = &[
     route(POST, "/rest/v1/leads/{id}/merge.json", leads::merge),
     route(GET, "/rest/v1/leads/describe.json", schema::describe),
     route(GET, "/rest/v1/leads/describe2.json", schema::describe2),
-    route(
-        GET,
-        "/rest/v1/leads/schema/fields.json",
-        schema::list_fields,
-    ),
-    route(
-        POST,
-        "/rest/v1/leads/schema/fields.json",
-        schema::create_fields,
-    ),
-    route(
-        GET,
-        "/rest/v1/leads/schema/fields/{fieldApiName}.json",
-        schema::get_field,
-    ),
+    route(GET, "/rest/v1/leads/schema/fields.json", schema::list_fields),
+    route(POST, "/rest/v1/leads/schema/fields.json", schema::create_fields),
+    route(GET, "/rest/v1/leads/schema/fields/{fieldApiName}.json", schema::get_field),
     // Activities.
-    route(
-        GET,
-        "/rest/v1/activities/pagingtoken.json",
-        activities::paging_token,
-    ),
+    route(GET, "/rest/v1/activities/pagingtoken.json", activities::paging_token),
     route(GET, "/rest/v1/activities.json", activities::activities),
-    route(
-        GET,
-        "/rest/v1/activities/leadchanges.json",
-        activities::lead_changes,
-    ),
-    route(
-        GET,
-        "/rest/v1/activities/deletedleads.json",
-        activities::deleted_leads,
-    ),
+    route(GET, "/rest/v1/activities/leadchanges.json", activities::lead_changes),
+    route(GET, "/rest/v1/activities/deletedleads.json", activities::deleted_leads),
     route(GET, "/rest/v1/activities/types.json", activities::types),
-    route(
-        GET,
-        "/rest/v1/activities/external/types.json",
-        custom_activities::list_types,
-    ),
-    route(
-        POST,
-        "/rest/v1/activities/external/type.json",
-        custom_activities::create_type,
-    ),
-    route(
-        GET,
-        "/rest/v1/activities/external/type/{apiName}/describe.json",
-        custom_activities::describe_type,
-    ),
-    route(
-        POST,
-        "/rest/v1/activities/external/type/{apiName}/approve.json",
-        custom_activities::approve_type,
-    ),
-    route(
-        POST,
-        "/rest/v1/activities/external/type/{apiName}/attributes/create.json",
-        custom_activities::create_attributes,
-    ),
-    route(
-        POST,
-        "/rest/v1/activities/external.json",
-        custom_activities::add_activities,
-    ),
+    route(GET, "/rest/v1/activities/external/types.json", custom_activities::list_types),
+    route(POST, "/rest/v1/activities/external/type.json", custom_activities::create_type),
+    route(GET, "/rest/v1/activities/external/type/{apiName}/describe.json", custom_activities::describe_type),
+    route(POST, "/rest/v1/activities/external/type/{apiName}/approve.json", custom_activities::approve_type),
+    route(POST, "/rest/v1/activities/external/type/{apiName}/attributes/create.json", custom_activities::create_attributes),
+    route(POST, "/rest/v1/activities/external.json", custom_activities::add_activities),
     // Companies, opportunities, roles, sales persons.
-    route(GET, "/rest/v1/companies/describe.json", |c, _, _| {
-        crm::describe(c, Crm::Company)
-    }),
-    route(GET, "/rest/v1/companies.json", |c, q, _| {
-        crm::query(c, q, Crm::Company)
-    }),
-    route(POST, "/rest/v1/companies.json", |c, q, _| {
-        crm::sync(c, q, Crm::Company)
-    }),
-    route(POST, "/rest/v1/companies/delete.json", |c, q, _| {
-        crm::delete(c, q, Crm::Company)
-    }),
-    route(GET, "/rest/v1/opportunities/describe.json", |c, _, _| {
-        crm::describe(c, Crm::Opportunity)
-    }),
-    route(GET, "/rest/v1/opportunities.json", |c, q, _| {
-        crm::query(c, q, Crm::Opportunity)
-    }),
-    route(POST, "/rest/v1/opportunities.json", |c, q, _| {
-        crm::sync(c, q, Crm::Opportunity)
-    }),
-    route(POST, "/rest/v1/opportunities/delete.json", |c, q, _| {
-        crm::delete(c, q, Crm::Opportunity)
-    }),
-    route(
-        GET,
-        "/rest/v1/opportunities/roles/describe.json",
-        |c, _, _| crm::describe(c, Crm::Role),
-    ),
-    route(GET, "/rest/v1/opportunities/roles.json", |c, q, _| {
-        crm::query(c, q, Crm::Role)
-    }),
-    route(POST, "/rest/v1/opportunities/roles.json", |c, q, _| {
-        crm::sync(c, q, Crm::Role)
-    }),
-    route(
-        POST,
-        "/rest/v1/opportunities/roles/delete.json",
-        |c, q, _| crm::delete(c, q, Crm::Role),
-    ),
-    route(GET, "/rest/v1/salespersons/describe.json", |c, _, _| {
-        crm::describe(c, Crm::SalesPerson)
-    }),
-    route(GET, "/rest/v1/salespersons.json", |c, q, _| {
-        crm::query(c, q, Crm::SalesPerson)
-    }),
-    route(POST, "/rest/v1/salespersons.json", |c, q, _| {
-        crm::sync(c, q, Crm::SalesPerson)
-    }),
-    route(POST, "/rest/v1/salespersons/delete.json", |c, q, _| {
-        crm::delete(c, q, Crm::SalesPerson)
-    }),
+    route(GET, "/rest/v1/companies/describe.json", |c, _, _| crm::describe(c, Crm::Company)),
+    route(GET, "/rest/v1/companies.json", |c, q, _| crm::query(c, q, Crm::Company)),
+    route(POST, "/rest/v1/companies.json", |c, q, _| crm::sync(c, q, Crm::Company)),
+    route(POST, "/rest/v1/companies/delete.json", |c, q, _| crm::delete(c, q, Crm::Company)),
+    route(GET, "/rest/v1/opportunities/describe.json", |c, _, _| crm::describe(c, Crm::Opportunity)),
+    route(GET, "/rest/v1/opportunities.json", |c, q, _| crm::query(c, q, Crm::Opportunity)),
+    route(POST, "/rest/v1/opportunities.json", |c, q, _| crm::sync(c, q, Crm::Opportunity)),
+    route(POST, "/rest/v1/opportunities/delete.json", |c, q, _| crm::delete(c, q, Crm::Opportunity)),
+    route(GET, "/rest/v1/opportunities/roles/describe.json", |c, _, _| crm::describe(c, Crm::Role)),
+    route(GET, "/rest/v1/opportunities/roles.json", |c, q, _| crm::query(c, q, Crm::Role)),
+    route(POST, "/rest/v1/opportunities/roles.json", |c, q, _| crm::sync(c, q, Crm::Role)),
+    route(POST, "/rest/v1/opportunities/roles/delete.json", |c, q, _| crm::delete(c, q, Crm::Role)),
+    route(GET, "/rest/v1/salespersons/describe.json", |c, _, _| crm::describe(c, Crm::SalesPerson)),
+    route(GET, "/rest/v1/salespersons.json", |c, q, _| crm::query(c, q, Crm::SalesPerson)),
+    route(POST, "/rest/v1/salespersons.json", |c, q, _| crm::sync(c, q, Crm::SalesPerson)),
+    route(POST, "/rest/v1/salespersons/delete.json", |c, q, _| crm::delete(c, q, Crm::SalesPerson)),
     // Custom objects: the type schema, then the records.
-    route(GET, "/rest/v1/customobjects.json", custom_objects::list),
-    route(
-        GET,
-        "/rest/v1/customobjects/schema.json",
-        custom_objects::list_types,
-    ),
-    route(
-        POST,
-        "/rest/v1/customobjects/schema.json",
-        custom_objects::sync_type,
-    ),
-    route(
-        GET,
-        "/rest/v1/customobjects/schema/fieldDataTypes.json",
-        custom_objects::field_types,
-    ),
-    route(
-        GET,
-        "/rest/v1/customobjects/schema/linkableObjects.json",
-        custom_objects::linkable,
-    ),
-    route(
-        GET,
-        "/rest/v1/customobjects/schema/{apiName}/describe.json",
-        custom_objects::describe_type,
-    ),
-    route(
-        POST,
-        "/rest/v1/customobjects/schema/{apiName}/approve.json",
-        custom_objects::approve,
-    ),
-    route(
-        POST,
-        "/rest/v1/customobjects/schema/{apiName}/addField.json",
-        custom_objects::add_fields,
-    ),
-    route(
-        GET,
-        "/rest/v1/customobjects/{customObjectName}/describe.json",
-        custom_objects::describe,
-    ),
-    route(
-        GET,
-        "/rest/v1/customobjects/{customObjectName}.json",
-        custom_objects::query,
-    ),
-    route(
-        POST,
-        "/rest/v1/customobjects/{customObjectName}.json",
-        custom_objects::sync,
-    ),
-    route(
-        POST,
-        "/rest/v1/customobjects/{customObjectName}/delete.json",
-        custom_objects::delete,
-    ),
+    route(GET, "/rest/v1/customobjects.json", custom_object_records::list),
+    route(GET, "/rest/v1/customobjects/schema.json", custom_objects::list_types),
+    route(POST, "/rest/v1/customobjects/schema.json", custom_objects::sync_type),
+    route(GET, "/rest/v1/customobjects/schema/fieldDataTypes.json", custom_objects::field_types),
+    route(GET, "/rest/v1/customobjects/schema/linkableObjects.json", custom_objects::linkable),
+    route(GET, "/rest/v1/customobjects/schema/{apiName}/describe.json", custom_objects::describe_type),
+    route(POST, "/rest/v1/customobjects/schema/{apiName}/approve.json", custom_objects::approve),
+    route(POST, "/rest/v1/customobjects/schema/{apiName}/addField.json", custom_objects::add_fields),
+    route(GET, "/rest/v1/customobjects/{customObjectName}/describe.json", custom_object_records::describe),
+    route(GET, "/rest/v1/customobjects/{customObjectName}.json", custom_object_records::query),
+    route(POST, "/rest/v1/customobjects/{customObjectName}.json", custom_object_records::sync),
+    route(POST, "/rest/v1/customobjects/{customObjectName}/delete.json", custom_object_records::delete),
     // Static lists.
     route(GET, "/rest/v1/lists.json", lists::list),
     route(GET, "/rest/v1/lists/{listId}.json", lists::get),
     route(GET, "/rest/v1/lists/{listId}/leads.json", lists::members),
     route(POST, "/rest/v1/lists/{listId}/leads.json", lists::add),
     route(DELETE, "/rest/v1/lists/{listId}/leads.json", lists::remove),
-    route(
-        GET,
-        "/rest/v1/lists/{listId}/leads/ismember.json",
-        lists::is_member,
-    ),
+    route(GET, "/rest/v1/lists/{listId}/leads/ismember.json", lists::is_member),
     // Usage.
     route(GET, "/rest/v1/stats/usage.json", quota::usage_today),
-    route(
-        GET,
-        "/rest/v1/stats/usage/last7days.json",
-        quota::usage_last_7_days,
-    ),
+    route(GET, "/rest/v1/stats/usage/last7days.json", quota::usage_last_7_days),
     route(GET, "/rest/v1/stats/errors.json", quota::errors_today),
-    route(
-        GET,
-        "/rest/v1/stats/errors/last7days.json",
-        quota::errors_last_7_days,
-    ),
+    route(GET, "/rest/v1/stats/errors/last7days.json", quota::errors_last_7_days),
 ];
 
 /// The values of a pattern's placeholders in `path`, if the path matches it.
