@@ -4,15 +4,11 @@
 //! [`typescript_bindings`]; a test fails when the file is stale (`cargo xtask bindings` rewrites it).
 
 use dynasync_engine::EngineError;
-use dynasync_engine::rules::Rule;
-use dynasync_engine::setup::form::{FieldError, FieldProblem, FormField};
-use dynasync_engine::status::{
-    Budget, EntityProgress, RunProgress, Status, StopCode, StopReason, SyncState,
-};
+use dynasync_engine::setup::form::FieldError;
+use dynasync_engine::status::Status;
 use dynasync_engine::store::errors::RecordError;
-use dynasync_engine::store::journal::{Entry, Flow};
-use dynasync_engine::store::runs::{Counts, Run, RunKind, RunStats, RunStatus};
-use dynasync_engine::value::Value;
+use dynasync_engine::store::journal::Entry;
+use dynasync_engine::store::runs::Run;
 use dynasync_secrets::{Backend, KeychainError};
 use serde::Serialize;
 use ts_rs::TS;

@@ -53,7 +53,10 @@ fn prompt(keychain: &dyn SecretStore, needs_password: bool) -> Result<Given, Str
             secret_names::DYNAMICS_CLIENT_SECRET,
         )?,
         dynamics_password: if needs_password {
-            ask("Dynamics sync user's password", secret_names::DYNAMICS_PASSWORD)?
+            ask(
+                "Dynamics sync user's password",
+                secret_names::DYNAMICS_PASSWORD,
+            )?
         } else {
             None
         },
@@ -97,12 +100,17 @@ mod tests {
 
     #[test]
     fn secrets_come_as_named_lines_and_a_mistake_never_shows_the_value() {
-        let given = parse("# from the vault\ndynamics-client-secret=a=b\n\nmarketo-client-secret=m\n").unwrap();
+        let given =
+            parse("# from the vault\ndynamics-client-secret=a=b\n\nmarketo-client-secret=m\n")
+                .unwrap();
         assert_eq!(given.dynamics_client_secret.unwrap().expose(), "a=b");
         assert_eq!(given.marketo_client_secret.unwrap().expose(), "m");
         assert!(given.dynamics_password.is_none());
         let error = parse("marketo-secret=hunter2\n").unwrap_err();
-        assert!(error.contains("marketo-secret") && !error.contains("hunter2"), "{error}");
+        assert!(
+            error.contains("marketo-secret") && !error.contains("hunter2"),
+            "{error}"
+        );
         let error = parse("hunter2\n").unwrap_err();
         assert!(!error.contains("hunter2"), "{error}");
     }

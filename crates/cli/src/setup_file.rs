@@ -207,7 +207,11 @@ interval_minutes = 10
             file.options.reserve_percent, 10,
             "options left out keep their defaults"
         );
-        assert_eq!(parse(&write(&file)).unwrap(), file, "export then import is lossless");
+        assert_eq!(
+            parse(&write(&file)).unwrap(),
+            file,
+            "export then import is lossless"
+        );
     }
 
     #[test]
@@ -217,8 +221,14 @@ interval_minutes = 10
             "connection = \"app\"\nclient_secret = \"s3cr3t-value\"",
         );
         let error = parse(&text).unwrap_err();
-        assert!(error.contains("secrets do not go in the setup file"), "{error}");
-        assert!(!error.contains("s3cr3t-value"), "the secret is not echoed: {error}");
+        assert!(
+            error.contains("secrets do not go in the setup file"),
+            "{error}"
+        );
+        assert!(
+            !error.contains("s3cr3t-value"),
+            "the secret is not echoed: {error}"
+        );
     }
 
     #[test]
@@ -226,7 +236,10 @@ interval_minutes = 10
         let text = EXAMPLE.replace("interval_minutes = 10", "interval_minutes = \"ten-x9\"");
         let error = parse(&text).unwrap_err();
         assert!(error.starts_with("line 21, column 20: "), "{error}");
-        assert!(!error.contains('\n'), "one line, no excerpt of the file: {error}");
+        assert!(
+            !error.contains('\n'),
+            "one line, no excerpt of the file: {error}"
+        );
         let unknown = EXAMPLE.replace("[options]", "[options]\nintervall = 3");
         assert!(parse(&unknown).unwrap_err().contains("intervall"));
     }

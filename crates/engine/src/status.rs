@@ -64,9 +64,7 @@ impl StopReason {
 }
 
 /// What a run is doing with an entity.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub enum Phase {
     /// Copying every record: the first sync, or a newly enabled custom entity.

@@ -130,7 +130,10 @@ async fn choose(engine: &Engine, file: &SetupFile) -> Result<(), Choice> {
     Ok(())
 }
 
-fn available(entity: &str, option: &dynasync_engine::setup::catalog::FieldOption) -> Result<(), String> {
+fn available(
+    entity: &str,
+    option: &dynasync_engine::setup::catalog::FieldOption,
+) -> Result<(), String> {
     match option.availability {
         Availability::Available => Ok(()),
         other => Err(format!(

@@ -4,10 +4,10 @@
 
 use std::path::PathBuf;
 
+use dynasync_engine::Engine;
 use dynasync_engine::preview::Preview;
 use dynasync_engine::schedule::CycleOutcome;
 use dynasync_engine::store::runs::RunStatus;
-use dynasync_engine::Engine;
 use tokio_util::sync::CancellationToken;
 
 use crate::exit::Exit;
@@ -220,7 +220,10 @@ fn print_preview(preview: &Preview) {
                     .as_deref()
                     .map(|id| format!(" → person {id}"))
                     .unwrap_or_default(),
-                m.note.as_deref().map(|n| format!(" ({n})")).unwrap_or_default()
+                m.note
+                    .as_deref()
+                    .map(|n| format!(" ({n})"))
+                    .unwrap_or_default()
             );
         }
     }
