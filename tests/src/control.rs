@@ -103,6 +103,23 @@ impl Control {
     }
 
     /// Creates a Marketo person as a marketer; returns its id.
+    /// Loads Marketo people in bulk (no limits, no activities); their ids in row order.
+    pub async fn marketo_bulk(&self, rows: Vec<Value>) -> Vec<i64> {
+        let answer = self
+            .call(
+                Method::POST,
+                "marketo/leads/bulk",
+                Some(json!({"rows": rows})),
+            )
+            .await;
+        answer["ids"]
+            .as_array()
+            .unwrap_or_else(|| panic!("no ids in {answer}"))
+            .iter()
+            .filter_map(Value::as_i64)
+            .collect()
+    }
+
     pub async fn marketo_create(&self, fields: Value) -> i64 {
         let lead = self
             .call(

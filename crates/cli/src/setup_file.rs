@@ -87,6 +87,7 @@ pub(crate) struct Options {
     pub(crate) interval_minutes: u32,
     pub(crate) sync_filter: bool,
     pub(crate) reserve_percent: u32,
+    pub(crate) marketo_daily_quota: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) person_list_id: Option<i64>,
     pub(crate) person_list_as_contact: bool,
@@ -108,6 +109,7 @@ impl From<SyncOptions> for Options {
             interval_minutes: o.interval_minutes,
             sync_filter: o.use_sync_filter,
             reserve_percent: o.reserve_percent,
+            marketo_daily_quota: o.marketo_daily_quota,
             person_list_id: o.person_list_id,
             person_list_as_contact: o.person_list_as_contact,
             person_list_owner: o.person_list_owner,
@@ -123,6 +125,7 @@ impl From<Options> for SyncOptions {
             interval_minutes: o.interval_minutes,
             use_sync_filter: o.sync_filter,
             reserve_percent: o.reserve_percent,
+            marketo_daily_quota: o.marketo_daily_quota,
             person_list_id: o.person_list_id,
             person_list_as_contact: o.person_list_as_contact,
             person_list_owner: o.person_list_owner,

@@ -245,7 +245,7 @@ impl DataverseClient {
     ) -> Result<Answer, Error> {
         let idempotent = !matches!(method, Method::POST);
         let mut attempt = 0;
-        let mut renewed = false;
+        let mut renewals = 0;
         loop {
             attempt += 1;
             let token = self.inner.tokens.bearer().await?;
@@ -288,8 +288,10 @@ impl DataverseClient {
                     body,
                 });
             }
-            if status == StatusCode::UNAUTHORIZED && !renewed {
-                renewed = true;
+            // A token revoked or expired under the request: get a new one. Twice, since a
+            // revocation can race the renewal; a third refusal is the caller's.
+            if status == StatusCode::UNAUTHORIZED && renewals < 2 {
+                renewals += 1;
                 attempt -= 1;
                 self.inner.tokens.renew(&token).await?;
                 continue;

@@ -30,6 +30,7 @@ impl ClientLimits {
                 calls_per_20s: u32::MAX,
                 concurrent: 64,
                 daily_quota: u32::MAX,
+                reserve: 0,
             }),
             dynamics: Some(ServiceProtection {
                 requests_per_window: u32::MAX,
@@ -107,33 +108,17 @@ pub(crate) fn dynamics_with(
 pub(crate) fn marketo(
     connection: &MarketoConnection,
     secrets: &dyn SecretStore,
-    limits: &ClientLimits,
+    limits: dynasync_marketo::Limits,
 ) -> Result<MarketoClient, EngineError> {
-    marketo_with(
-        connection,
-        secret(secrets, secret_names::MARKETO_CLIENT_SECRET)?,
-        limits,
-    )
-}
-
-/// Builds the Marketo client with the given secret.
-pub(crate) fn marketo_with(
-    connection: &MarketoConnection,
-    client_secret: Secret,
-    limits: &ClientLimits,
-) -> Result<MarketoClient, EngineError> {
-    let mut builder = MarketoClient::builder(
+    MarketoClient::builder(
         url(&connection.rest_url)?,
         url(&connection.identity_url)?,
         connection.client_id.clone(),
-        client_secret,
-    );
-    if let Some(marketo_limits) = limits.marketo {
-        builder = builder.limits(marketo_limits);
-    }
-    builder
-        .build()
-        .map_err(|e| EngineError::Internal(format!("cannot set up the Marketo client: {e}")))
+        secret(secrets, secret_names::MARKETO_CLIENT_SECRET)?,
+    )
+    .limits(limits)
+    .build()
+    .map_err(|e| EngineError::Internal(format!("cannot set up the Marketo client: {e}")))
 }
 
 /// Whether a transport failure was the TLS handshake (an untrusted or mismatched certificate).
@@ -161,8 +146,11 @@ pub(crate) fn dynamics_stop(error: &dynasync_dynamics::Error) -> (StopReason, bo
     let detail = error.to_string();
     let fatal = |code| (StopReason::new(code, detail.clone()), true);
     match error {
-        E::Auth { .. } => fatal(StopCode::AuthFailed),
-        _ if error.is_auth() => fatal(StopCode::AuthFailed),
+        E::Auth { .. } if error.is_auth() => fatal(StopCode::AuthFailed),
+        // Tokens refused right after being issued: revoked meanwhile; the next cycle retries.
+        E::Api { status: 401, .. } => {
+            (StopReason::new(StopCode::AuthFailed, detail.clone()), false)
+        }
         E::Transport { .. } => (
             StopReason::new(StopCode::Unreachable, detail.clone()),
             false,
@@ -176,7 +164,13 @@ pub(crate) fn marketo_stop(error: &dynasync_marketo::Error) -> (StopReason, bool
     use dynasync_marketo::Error as E;
     let detail = error.to_string();
     match error {
-        E::Auth(_) => (StopReason::new(StopCode::AuthFailed, detail), true),
+        E::Auth(_) | E::Api { code: 603, .. } => {
+            (StopReason::new(StopCode::AuthFailed, detail), true)
+        }
+        // A token refused even after renewals: revoked again meanwhile; the next cycle retries.
+        E::Api {
+            code: 601 | 602, ..
+        } => (StopReason::new(StopCode::AuthFailed, detail), false),
         E::Transport(_) | E::Http { .. } | E::RateLimited { .. } => {
             (StopReason::new(StopCode::Unreachable, detail), false)
         }

@@ -190,6 +190,9 @@ pub(crate) struct Request {
 /// The longest URI Marketo takes (`error-codes.md`, 414), with room for the host.
 const MAX_URI: usize = 7_000;
 
+/// New tokens one call may ask for after 601/602 (`authentication.md`).
+const MAX_RENEWALS: u32 = 2;
+
 impl Request {
     pub(crate) fn get(path: impl Into<String>) -> Request {
         Request {
@@ -287,7 +290,7 @@ impl MarketoClient {
         loop {
             // Identity calls do not count against the quota, but take a window slot so that the
             // calls Marketo sees in any 20 s stay within the limit.
-            let permit = self.inner.limiter.acquire(false).await;
+            let permit = self.inner.limiter.acquire(false).await?;
             let asked = Instant::now();
             let sent = self
                 .inner
@@ -388,30 +391,23 @@ impl MarketoClient {
     ) -> Result<Envelope<T>, Error> {
         let request = request.fit_uri();
         let mut attempt = 0;
-        let mut renewed = false;
+        let mut renewals = 0;
         loop {
             let token = self.token().await?;
-            let permit = self.inner.limiter.acquire(true).await;
+            let permit = self.inner.limiter.acquire(true).await?;
             let sent = self.send(&request, &token).await;
             drop(permit);
             let (signal, error) = match sent {
                 Ok(body) => match envelope::parse::<T>(&body) {
                     Ok(envelope) => return Ok(envelope),
+                    // A token revoked (or expired) under the call: get a new one. Twice, since a
+                    // revocation can race the renewal; a third refusal is left to the caller.
                     Err(Error::Api {
                         code: 601 | 602, ..
-                    }) if !renewed => {
+                    }) if renewals < MAX_RENEWALS => {
                         self.forget(&token).await;
-                        renewed = true;
+                        renewals += 1;
                         continue;
-                    }
-                    Err(Error::Api {
-                        code: code @ (601 | 602),
-                        message,
-                        ..
-                    }) => {
-                        return Err(Error::Auth(format!(
-                            "a renewed token was refused too ({code}: {message})"
-                        )));
                     }
                     Err(error @ Error::Api { code, .. }) if RETRYABLE_CODES.contains(&code) => {
                         (Signal::Code(code), error)

@@ -31,6 +31,15 @@ pub enum Error {
         message: String,
         resets_at: DateTime<Utc>,
     },
+    /// The call would use the part of the daily quota kept for other integrations: not sent.
+    #[error(
+        "Marketo's daily quota is used up but for the {reserve} calls kept for other integrations ({used_today} used today); it resets at {resets_at}"
+    )]
+    Reserved {
+        used_today: u64,
+        reserve: u32,
+        resets_at: DateTime<Utc>,
+    },
     /// The rate (606) or concurrency (615) limit still refused the call after every retry.
     #[error("Marketo kept refusing the call after {attempts} attempts ({code}: {message})")]
     RateLimited {
@@ -70,7 +79,7 @@ impl Error {
     /// or one rate window.
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
-            Error::Quota { resets_at, .. } => {
+            Error::Quota { resets_at, .. } | Error::Reserved { resets_at, .. } => {
                 Some((*resets_at - Utc::now()).to_std().unwrap_or_default())
             }
             Error::RateLimited { .. } => Some(Duration::from_secs(20)),
@@ -93,13 +102,13 @@ impl Error {
 
     /// Whether a daily quota is used up; see [`Error::quota_resets_at`].
     pub fn is_quota(&self) -> bool {
-        matches!(self, Error::Quota { .. })
+        matches!(self, Error::Quota { .. } | Error::Reserved { .. })
     }
 
     /// When the used-up quota resets (12:00 AM US Central).
     pub fn quota_resets_at(&self) -> Option<DateTime<Utc>> {
         match self {
-            Error::Quota { resets_at, .. } => Some(*resets_at),
+            Error::Quota { resets_at, .. } | Error::Reserved { resets_at, .. } => Some(*resets_at),
             _ => None,
         }
     }

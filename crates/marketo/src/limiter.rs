@@ -18,6 +18,8 @@ use chrono_tz::America::Chicago;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
 
+use crate::Error;
+
 /// The limits the client keeps under.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
@@ -27,6 +29,9 @@ pub struct Limits {
     pub concurrent: u32,
     /// Calls per day (50,000 by default; at least 10,000 on every subscription).
     pub daily_quota: u32,
+    /// Calls of the daily quota this client leaves to the instance's other integrations: it
+    /// refuses a call that would use one ([`crate::Error::Reserved`]).
+    pub reserve: u32,
 }
 
 impl Default for Limits {
@@ -35,6 +40,7 @@ impl Default for Limits {
             calls_per_20s: 100,
             concurrent: 10,
             daily_quota: 50_000,
+            reserve: 0,
         }
     }
 }
@@ -46,6 +52,7 @@ impl Limits {
             calls_per_20s: u32::MAX,
             concurrent: 10,
             daily_quota: u32::MAX,
+            reserve: 0,
         }
     }
 }
@@ -57,6 +64,8 @@ pub struct Budget {
     /// (other integrations share the quota).
     pub used_today: u64,
     pub daily_quota: u32,
+    /// Calls left to other integrations ([`Limits::reserve`]).
+    pub reserve: u32,
     /// The next 12:00 AM US Central.
     pub resets_at: DateTime<Utc>,
 }
@@ -64,6 +73,11 @@ pub struct Budget {
 impl Budget {
     pub fn remaining(&self) -> u64 {
         u64::from(self.daily_quota).saturating_sub(self.used_today)
+    }
+
+    /// Calls this client may still make today: the remaining ones less the reserve.
+    pub fn available(&self) -> u64 {
+        self.remaining().saturating_sub(u64::from(self.reserve))
     }
 }
 
@@ -108,7 +122,17 @@ impl Limiter {
     /// permit is held until the answer is read. A call `counted` against the quota is added to
     /// the day's budget (Identity calls are not, though they take a window slot: the window is
     /// counted conservatively).
-    pub(crate) async fn acquire(&self, counted: bool) -> OwnedSemaphorePermit {
+    pub(crate) async fn acquire(&self, counted: bool) -> Result<OwnedSemaphorePermit, Error> {
+        if counted {
+            let budget = self.budget();
+            if budget.available() == 0 {
+                return Err(Error::Reserved {
+                    used_today: budget.used_today,
+                    reserve: self.limits.reserve,
+                    resets_at: budget.resets_at,
+                });
+            }
+        }
         let permit = self
             .permits
             .clone()
@@ -148,7 +172,7 @@ impl Limiter {
             }
             day.1 += 1;
         }
-        permit
+        Ok(permit)
     }
 
     /// Raises today's count to what Marketo reported for `date`.
@@ -167,6 +191,7 @@ impl Limiter {
         Budget {
             used_today: if day.0 == quota_day(now) { day.1 } else { 0 },
             daily_quota: self.limits.daily_quota,
+            reserve: self.limits.reserve,
             resets_at: next_quota_reset(now),
         }
     }
@@ -182,11 +207,12 @@ mod tests {
             calls_per_20s: 100,
             concurrent: 10,
             daily_quota: 50_000,
+            reserve: 0,
         }));
         let start = Instant::now();
         let mut times = Vec::new();
         for _ in 0..350 {
-            drop(limiter.acquire(true).await);
+            drop(limiter.acquire(true).await.unwrap());
             times.push(start.elapsed());
         }
         for (i, t) in times.iter().enumerate().skip(100) {
@@ -211,6 +237,7 @@ mod tests {
             calls_per_20s: 1000,
             concurrent: 3,
             daily_quota: 100,
+            reserve: 0,
         }));
         let held: Vec<_> =
             futures_util::future::join_all((0..3).map(|_| limiter.acquire(false))).await;
@@ -249,5 +276,29 @@ mod tests {
         limiter.correct(quota_day(Utc::now()), 1234);
         assert_eq!(limiter.budget().used_today, 1234);
         assert_eq!(limiter.budget().remaining(), 50_000 - 1234);
+    }
+
+    #[tokio::test]
+    async fn a_call_that_would_use_the_reserve_is_refused_before_it_is_sent() {
+        let limiter = Limiter::new(Limits {
+            daily_quota: 10,
+            reserve: 3,
+            ..Limits::default()
+        });
+        for _ in 0..7 {
+            drop(limiter.acquire(true).await.unwrap());
+        }
+        let refused = limiter.acquire(true).await.unwrap_err();
+        assert!(refused.is_quota(), "{refused}");
+        assert!(refused.quota_resets_at().is_some());
+        assert!(
+            limiter.acquire(false).await.is_ok(),
+            "identity calls do not count against the quota"
+        );
+        assert_eq!(
+            limiter.budget().used_today,
+            7,
+            "three calls stay for others"
+        );
     }
 }

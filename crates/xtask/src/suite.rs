@@ -222,12 +222,14 @@ pub(crate) fn run(install: bool) -> Result<(), String> {
                     "--workspace",
                     "--test",
                     "keychain",
+                    "--test",
+                    "crash",
                     "--",
                     "--ignored",
                 ]))
                 .env_remove("DBUS_SESSION_BUS_ADDRESS")
                 .wrapped_in(KEYRING_SESSION)
-                .limit(min(5))
+                .limit(min(15))
                 .run_counting()
         });
         summary.part("WebDriver e2e", Kind::Tests, || {

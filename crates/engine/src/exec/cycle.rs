@@ -194,9 +194,15 @@ async fn run(engine: Engine, request: CycleRequest, cancel: CancellationToken) -
         started,
         progress: BTreeMap::new(),
         dry_run: None,
+        marketo_calls_before: 0,
     };
     cycle.publish();
     let result = cycle.run().await;
+    cycle.stats.marketo_calls = cycle
+        .marketo
+        .budget()
+        .used_today
+        .saturating_sub(cycle.marketo_calls_before);
     let failed = cycle.stats.failed() > 0;
     let (status, message) = match &result {
         Ok(_) if failed => (RunStatus::PartlyFailed, None),
@@ -286,6 +292,7 @@ pub(crate) async fn dry_run(
             marketo_fields: Some(existing),
             ..DryRun::default()
         }),
+        marketo_calls_before: 0,
     };
     cycle.run().await.map_err(stopped)?;
     let dry_run = cycle.dry_run.take().unwrap_or_default();
@@ -332,6 +339,8 @@ pub(crate) struct Cycle {
     progress: BTreeMap<(String, Phase), Tracked>,
     /// Set for a dry run: writes are planned and counted, not made.
     pub(crate) dry_run: Option<DryRun>,
+    /// Marketo's count of today's calls when the cycle started, to report the cycle's own.
+    marketo_calls_before: u64,
 }
 
 /// A dry run in progress (on a copy of the store).
@@ -365,12 +374,11 @@ impl Cycle {
         }
     }
 
-    /// Stops before eating into the reserve of Marketo's daily quota kept for others.
+    /// Stops before eating into the reserve of Marketo's daily quota kept for others (the client
+    /// refuses such a call anyway; stopping between batches leaves none half pushed).
     pub(crate) fn ensure_budget(&self, client: &MarketoClient) -> Result<(), Halt> {
         let budget = client.budget();
-        let reserve =
-            u64::from(budget.daily_quota) * u64::from(self.config.options.reserve_percent) / 100;
-        if budget.used_today + reserve >= u64::from(budget.daily_quota) {
+        if budget.available() == 0 {
             return Err(Halt::Quota(budget.resets_at));
         }
         Ok(())
@@ -434,16 +442,12 @@ impl Cycle {
             entities: self.progress.values().map(|t| t.progress.clone()).collect(),
         };
         let budget = self.marketo.budget();
-        let reserve = budget
-            .daily_quota
-            .saturating_mul(self.config.options.reserve_percent)
-            / 100;
         self.engine.inner().status.send_modify(|s| {
             s.run = Some(progress);
             s.budget = Some(crate::status::Budget {
                 used_today: u32::try_from(budget.used_today).unwrap_or(u32::MAX),
                 quota: budget.daily_quota,
-                reserve,
+                reserve: budget.reserve,
                 resets_at: budget.resets_at,
             });
         });
@@ -550,6 +554,10 @@ impl Cycle {
 
     pub(crate) async fn run(&mut self) -> Result<bool, Halt> {
         self.guards().await?;
+        // Today's calls by every integration, so the reserve left for others is really left.
+        self.marketo.usage_today().await.map_err(Halt::from)?;
+        self.ensure_budget(&self.marketo)?;
+        self.marketo_calls_before = self.marketo.budget().used_today;
         if self.dry_run.is_none() {
             self.process_requests().await?;
         }

@@ -429,8 +429,8 @@ const MARKETO_CHECKS: [CheckId; 5] = [
     CheckId::MarketoBudget,
 ];
 
-/// Runs the Marketo checks; `reserve_percent` of the daily quota is kept for other integrations.
-pub(crate) async fn check_marketo(client: &MarketoClient, reserve_percent: u32) -> CheckReport {
+/// Runs the Marketo checks with a client that keeps its reserve of the daily quota for others.
+pub(crate) async fn check_marketo(client: &MarketoClient) -> CheckReport {
     use dynasync_marketo::Error as E;
     let mut report = Report { checks: Vec::new() };
     match client.describe_leads().await {
@@ -466,15 +466,13 @@ pub(crate) async fn check_marketo(client: &MarketoClient, reserve_percent: u32) 
     let budget = match client.usage_today().await {
         Ok(_) => {
             let known = client.budget();
-            let reserve = known.daily_quota.saturating_mul(reserve_percent) / 100;
-            let used_today = u32::try_from(known.used_today).unwrap_or(u32::MAX);
             let budget = Budget {
-                used_today,
+                used_today: u32::try_from(known.used_today).unwrap_or(u32::MAX),
                 quota: known.daily_quota,
-                reserve,
+                reserve: known.reserve,
                 resets_at: known.resets_at,
             };
-            if used_today.saturating_add(reserve) >= known.daily_quota {
+            if known.available() == 0 {
                 report.warn(
                     CheckId::MarketoBudget,
                     ProblemCode::QuotaLow,

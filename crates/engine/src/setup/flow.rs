@@ -38,8 +38,11 @@ pub struct SyncOptions {
     /// Honour the `new_synctomkto` sync filter where Dynamics has it (R32-R35: it applies only once
     /// selected; an empty value then copies a record once and never updates it, R34).
     pub use_sync_filter: bool,
-    /// Share of Marketo's daily quota kept for other integrations.
+    /// Share of Marketo's daily quota kept for other integrations: the sync never uses it.
     pub reserve_percent: u32,
+    /// The instance's daily API quota (50,000 unless the subscription says otherwise; Marketo's API
+    /// does not tell).
+    pub marketo_daily_quota: u32,
     /// The static list whose members are sent to Dynamics ("Sync Person to Microsoft", R24).
     pub person_list_id: Option<i64>,
     /// How members of that list are created in Dynamics.
@@ -58,6 +61,7 @@ impl Default for SyncOptions {
             interval_minutes: 5,
             use_sync_filter: false,
             reserve_percent: 10,
+            marketo_daily_quota: 50_000,
             person_list_id: None,
             person_list_as_contact: false,
             person_list_owner: None,
@@ -327,7 +331,7 @@ impl Engine {
         })
         .await?;
         let client = self.marketo_client_for(&connection).await?;
-        let report = checks::check_marketo(&client, self.options().await?.reserve_percent).await;
+        let report = checks::check_marketo(&client).await;
         if report.ok {
             self.set_setting(MARKETO_DRAFT, connection).await?;
         }
@@ -345,13 +349,25 @@ impl Engine {
         .await
     }
 
+    /// A Marketo client that leaves the reserve of the daily quota to other integrations.
     pub(crate) async fn marketo_client_for(
         &self,
         connection: &MarketoConnection,
     ) -> Result<MarketoClient, EngineError> {
         let connection = connection.clone();
+        let options = self.options().await?;
         self.keychain(move |e| {
-            clients::marketo(&connection, e.inner().secrets.as_ref(), &e.inner().limits)
+            let mut limits = e
+                .inner()
+                .limits
+                .marketo
+                .unwrap_or(dynasync_marketo::Limits {
+                    daily_quota: options.marketo_daily_quota,
+                    ..Default::default()
+                });
+            let share = u64::from(limits.daily_quota) * u64::from(options.reserve_percent.min(100));
+            limits.reserve = u32::try_from(share / 100).unwrap_or(u32::MAX);
+            clients::marketo(&connection, e.inner().secrets.as_ref(), limits)
         })
         .await
     }
