@@ -516,6 +516,20 @@ pub(crate) fn snapshot(world: &World) -> Value {
     Value::Object(out)
 }
 
+/// Live rows per entity set, for the control API's counts.
+pub(crate) fn counts(world: &World) -> Value {
+    let state = &world.dataverse;
+    let schema = state.schema.read();
+    let store = state.store.read();
+    schema
+        .entities
+        .iter()
+        .zip(&store.tables)
+        .map(|(entity, table)| (entity.set.clone(), Value::from(table.rows.len())))
+        .collect::<Map<String, Value>>()
+        .into()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
