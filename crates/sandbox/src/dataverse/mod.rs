@@ -21,6 +21,7 @@ mod paging;
 mod people;
 mod protection;
 mod query;
+mod record_counts;
 mod schema;
 mod store;
 mod validation;
@@ -73,6 +74,7 @@ pub(crate) struct State {
     pub(crate) rules: RwLock<HashMap<String, Rules>>,
     pub(crate) protection: protection::Protection,
     pub(crate) directory: Directory,
+    pub(crate) record_counts: record_counts::Snapshot,
 }
 
 impl State {
@@ -94,6 +96,7 @@ impl State {
             rules: RwLock::new(HashMap::new()),
             protection: protection::Protection::default(),
             directory,
+            record_counts: record_counts::Snapshot::default(),
         }
     }
 }
@@ -356,6 +359,9 @@ fn route(ctx: &Ctx<'_>, request: &Request<'_>) -> Result<Answer, ApiError> {
     }
     if path.starts_with("RetrieveCurrentOrganization(") {
         return only_get(method, || actions::current_organization(ctx, request));
+    }
+    if path.starts_with("RetrieveTotalRecordCount(") {
+        return only_get(method, || record_counts::retrieve(ctx, path, request));
     }
     if path == "Merge" {
         return if *method == Method::POST {
