@@ -12,12 +12,9 @@ mod tray;
 
 use std::sync::Arc;
 
-use dynasync_engine::{Engine, default_data_dir};
+use dynasync_engine::{Engine, default_data_dir, keychain_service};
 use dynasync_secrets::{Keychain, SecretStore};
 use tauri::{Builder, Manager, Runtime, WindowEvent};
-
-/// The keychain service name every Dynasync secret is stored under.
-pub const KEYCHAIN_SERVICE: &str = "dynasync";
 
 /// Registers the managed engine and the commands. Shared by [`run`] and the mock-runtime tests.
 pub fn setup<R: Runtime>(builder: Builder<R>, engine: Engine) -> Builder<R> {
@@ -40,8 +37,9 @@ pub fn setup<R: Runtime>(builder: Builder<R>, engine: Engine) -> Builder<R> {
 
 /// Starts the desktop app.
 pub fn run() {
-    let secrets: Arc<dyn SecretStore> = Arc::new(Keychain::open(KEYCHAIN_SERVICE));
-    let engine = match Engine::open(&default_data_dir(), secrets) {
+    let data_dir = default_data_dir();
+    let secrets: Arc<dyn SecretStore> = Arc::new(Keychain::open(keychain_service(&data_dir)));
+    let engine = match Engine::open(&data_dir, secrets) {
         Ok(engine) => engine,
         Err(error) => {
             eprintln!(

@@ -9,12 +9,12 @@ mod secrets_input;
 mod setup_file;
 mod text;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
-use dynasync_engine::{Engine, EngineError, default_data_dir};
+use dynasync_engine::{Engine, EngineError, default_data_dir, keychain_service};
 use dynasync_secrets::{Keychain, SecretStore};
 
 use crate::exit::Exit;
@@ -58,16 +58,15 @@ enum Command {
     Sandbox(commands::sandbox::Args),
 }
 
-/// The keychain service every Dynasync secret is stored under (the same as the app's).
-const KEYCHAIN_SERVICE: &str = "dynasync";
-
-pub(crate) fn keychain() -> Arc<dyn SecretStore> {
-    Arc::new(Keychain::open(KEYCHAIN_SERVICE))
+/// The keychain the data directory's secrets are in (the app's for the default data directory).
+pub(crate) fn keychain(data_dir: &Path) -> Arc<dyn SecretStore> {
+    Arc::new(Keychain::open(keychain_service(data_dir)))
 }
 
 /// Opens the engine on the chosen data directory.
 pub(crate) fn open(data_dir: Option<PathBuf>) -> Result<Engine, EngineError> {
-    Engine::open(&data_dir.unwrap_or_else(default_data_dir), keychain())
+    let dir = data_dir.unwrap_or_else(default_data_dir);
+    Engine::open(&dir, keychain(&dir))
 }
 
 /// Reports an engine error on stderr and gives its exit code.
@@ -94,7 +93,7 @@ fn main() -> ExitCode {
             Command::Status(args) => commands::status::run(cli.data_dir, args).await,
             Command::Errors(args) => commands::errors::run(cli.data_dir, args).await,
             Command::Why(args) => commands::why::run(cli.data_dir, args).await,
-            Command::Doctor => commands::doctor::run(),
+            Command::Doctor => commands::doctor::run(cli.data_dir),
             Command::Sandbox(args) => commands::sandbox::run(args).await,
         }
     });

@@ -27,6 +27,17 @@ pub fn default_data_dir() -> PathBuf {
         .join("com.dynasync.desktop")
 }
 
+/// The OS keychain service a data directory's secrets are stored under: `dynasync` for the default
+/// data directory (the app's, shared with the CLI), and one of its own for any other, so that two
+/// installations on one machine (two orgs on a server) never read each other's secrets.
+pub fn keychain_service(data_dir: &Path) -> String {
+    if data_dir == default_data_dir() {
+        "dynasync".to_owned()
+    } else {
+        format!("dynasync ({})", data_dir.display())
+    }
+}
+
 /// The database file in a data directory.
 pub fn database_path(data_dir: &Path) -> PathBuf {
     data_dir.join("dynasync.db")

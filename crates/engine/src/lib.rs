@@ -26,5 +26,5 @@ pub mod store;
 pub mod value;
 
 pub use clients::ClientLimits;
-pub use engine::{Backlog, Engine, Overview, database_path, default_data_dir};
+pub use engine::{Backlog, Engine, Overview, database_path, default_data_dir, keychain_service};
 pub use error::EngineError;

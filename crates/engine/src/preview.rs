@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::error::EngineError;
-use crate::plan::{DynamicsOp, LinkChange, MarketoAction, MarketoId, Plan};
+use crate::plan::{DynamicsOp, LinkChange, MarketoAction, MarketoId, MarketoWrite, Plan};
 use crate::rules::Rule;
 use crate::store::journal::{Entry, Flow};
 use crate::value::Value;
@@ -158,6 +158,11 @@ impl Collector {
             let entity = entity_of(&write.commit.journal, &write.commit.links);
             self.count(&entity, operation);
             self.note(&write.commit.journal);
+            if operation == Operation::CreateInMarketo
+                && !write.commit.journal.iter().any(|e| e.field.is_some())
+            {
+                self.sample_record(&entity, write);
+            }
         }
         for write in &plan.dynamics {
             let operation = match write.op {
@@ -181,6 +186,43 @@ impl Collector {
                     note: Some(skip.message.clone()),
                 });
             }
+        }
+    }
+
+    /// A created person's journal has one entry for the record, not one per field: its values are
+    /// sampled from the record sent.
+    fn sample_record(&mut self, entity: &str, write: &MarketoWrite) {
+        let rule = write
+            .commit
+            .journal
+            .first()
+            .map_or(Rule::FirstCopy, |e| e.rule);
+        let record = write
+            .commit
+            .journal
+            .first()
+            .and_then(|e| e.dynamics_id)
+            .map(|d| d.to_string())
+            .unwrap_or_default();
+        let samples = self.samples.entry(entity.to_owned()).or_default();
+        for (field, value) in &write.record {
+            if samples.len() >= SAMPLES_PER_ENTITY {
+                break;
+            }
+            let after = match value {
+                serde_json::Value::Null => Value::Null,
+                serde_json::Value::String(text) => Value::Text(text.clone()),
+                other => Value::Text(other.to_string()),
+            };
+            samples.push(FieldChange {
+                entity: entity.to_owned(),
+                record: record.clone(),
+                field: field.clone(),
+                flow: Flow::ToMarketo,
+                before: None,
+                after: Some(after),
+                rule,
+            });
         }
     }
 
