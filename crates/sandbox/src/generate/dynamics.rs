@@ -75,14 +75,8 @@ struct Loader<'w> {
 }
 
 impl Loader<'_> {
-    /// Adds the owner, the history and the sync filter, then loads the row as a named person.
-    fn put(
-        &self,
-        rng: &mut ChaCha8Rng,
-        set: &'static str,
-        mut row: Map<String, Value>,
-        filter: bool,
-    ) -> Result<(), GenerateError> {
+    /// Adds the history, the owner and, where the table has it, the sync filter.
+    fn dress(&self, rng: &mut ChaCha8Rng, row: &mut Map<String, Value>, filter: bool) {
         let (created, modified) = self.history.stamps(rng);
         row.insert("createdon".into(), json!(iso(created)));
         row.insert("modifiedon".into(), json!(iso(modified)));
@@ -94,13 +88,33 @@ impl Loader<'_> {
                 _ => None,
             };
         }
-        let creator = self.cast.creator(rng);
+    }
+
+    /// Loads a dressed row as `creator`, one of the named people.
+    fn load(
+        &self,
+        creator: Uuid,
+        set: &'static str,
+        row: Map<String, Value>,
+    ) -> Result<(), GenerateError> {
         insert_rows(self.world, Some(creator), set, [row])
             .map(drop)
             .map_err(|e| GenerateError {
                 what: set,
                 message: e.to_string(),
             })
+    }
+
+    fn put(
+        &self,
+        rng: &mut ChaCha8Rng,
+        set: &'static str,
+        mut row: Map<String, Value>,
+        filter: bool,
+    ) -> Result<(), GenerateError> {
+        self.dress(rng, &mut row, filter);
+        let creator = self.cast.creator(rng);
+        self.load(creator, set, row)
     }
 }
 
@@ -238,6 +252,7 @@ fn person_row(
 /// A qualified lead, remembered until its contact exists.
 struct Qualified {
     id: Uuid,
+    creator: Uuid,
     row: Map<String, Value>,
     name: Name,
     email: Option<String>,
@@ -275,7 +290,7 @@ pub(super) fn fill(
         &mut emails,
         &mut matches,
     )?;
-    relink_qualified(&loader, seed, qualified, &contacts)?;
+    relink_qualified(&loader, qualified, &contacts)?;
     opportunities(&loader, seed, sizes, &accounts, &contacts)?;
     custom(&loader, seed, sizes, &contacts)?;
     Ok(matches.found)
@@ -425,6 +440,8 @@ fn leads(
                 row.insert("statuscode".into(), json!(rng.random_range(1..=2)));
             }
         }
+        loader.dress(&mut rng, &mut row, true);
+        let creator = loader.cast.creator(&mut rng);
         if is_qualified {
             let account = account.filter(|_| chance(&mut rng, 0.7));
             if let Some(a) = account {
@@ -435,13 +452,14 @@ fn leads(
             }
             qualified.push(Qualified {
                 id,
+                creator,
                 row: row.clone(),
                 name,
                 email: email_text(&email).map(str::to_owned),
                 account,
             });
         }
-        loader.put(&mut rng, "leads", row, true)?;
+        loader.load(creator, "leads", row)?;
     }
     Ok(qualified)
 }
@@ -518,21 +536,20 @@ fn contacts(
     Ok(ids)
 }
 
-/// A qualified lead points at the contact made from it, as QualifyLead leaves it (R41).
+/// A qualified lead points at the contact made from it, as QualifyLead leaves it (R41); the
+/// lead keeps its creator, history, owner and filter.
 fn relink_qualified(
     loader: &Loader<'_>,
-    seed: u64,
     qualified: Vec<Qualified>,
     contacts: &[Uuid],
 ) -> Result<(), GenerateError> {
-    let mut rng = rng(seed, "qualified");
     for (lead, contact) in qualified.into_iter().zip(contacts) {
         let mut row = lead.row;
         row.insert(
             "parentcontactid@odata.bind".into(),
             json!(format!("/contacts({contact})")),
         );
-        loader.put(&mut rng, "leads", row, true)?;
+        loader.load(lead.creator, "leads", row)?;
     }
     Ok(())
 }
