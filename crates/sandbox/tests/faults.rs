@@ -39,6 +39,34 @@ async fn who_am_i(org: &Org) -> reqwest::Result<u16> {
     Ok(status)
 }
 
+/// How long a whole WhoAmI answer takes to come in, and its size.
+async fn timed_who_am_i(org: &Org) -> (Duration, usize) {
+    let started = Instant::now();
+    let body = org
+        .get("WhoAmI")
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    (started.elapsed(), body.len())
+}
+
+/// Changes a sandbox's limits through the control API.
+async fn set_limits(http: &reqwest::Client, control_url: &str, change: impl FnOnce(&mut Value)) {
+    let url = format!("{control_url}limits");
+    let mut limits: Value = http.get(&url).send().await.unwrap().json().await.unwrap();
+    change(&mut limits);
+    http.put(&url)
+        .json(&limits)
+        .send()
+        .await
+        .unwrap()
+        .error_for_status()
+        .unwrap();
+}
+
 #[tokio::test]
 async fn a_share_of_server_errors_fails_requests_until_switched_off() {
     let org = Org::start().await;
@@ -83,62 +111,34 @@ async fn dropped_connections_give_no_answer_until_switched_off() {
 async fn added_latency_delays_answers_until_switched_off() {
     let org = Org::start().await;
     set_faults(&org, json!({"dataverse": {"latencyMs": 400}})).await;
-    let started = Instant::now();
-    assert_eq!(who_am_i(&org).await.unwrap(), 200, "late, but answered");
-    assert!(started.elapsed() >= Duration::from_millis(400));
-    set_faults(&org, json!({})).await;
-    let started = Instant::now();
-    who_am_i(&org).await.unwrap();
+    let (took, _) = timed_who_am_i(&org).await;
     assert!(
-        started.elapsed() < Duration::from_millis(400),
-        "no delay once switched off: {:?}",
-        started.elapsed()
+        took >= Duration::from_millis(400),
+        "late, but answered: {took:?}"
+    );
+    set_faults(&org, json!({})).await;
+    let (took, _) = timed_who_am_i(&org).await;
+    assert!(
+        took < Duration::from_millis(400),
+        "no delay once switched off: {took:?}"
     );
 }
 
 #[tokio::test]
 async fn slow_bodies_trickle_until_switched_off() {
     let org = Org::start().await;
-    let size = org
-        .get("WhoAmI")
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap()
-        .len();
+    let (_, size) = timed_who_am_i(&org).await;
     set_faults(&org, json!({"dataverse": {"slowBodyBytesPerSec": 100}})).await;
-    let started = Instant::now();
-    let slow = org
-        .get("WhoAmI")
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
-    assert_eq!(slow.len(), size, "a slow body is still the whole body");
+    let (took, slow) = timed_who_am_i(&org).await;
+    assert_eq!(slow, size, "a slow body is still the whole body");
     // 100 bytes per second go out in ten-byte chunks every 100 ms.
     let trickle = Duration::from_millis(10 * size as u64);
-    assert!(
-        started.elapsed() >= trickle,
-        "{size} bytes came in {:?}",
-        started.elapsed()
-    );
+    assert!(took >= trickle, "{size} bytes came in {took:?}");
     set_faults(&org, json!({})).await;
-    let started = Instant::now();
-    org.get("WhoAmI")
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
+    let (took, _) = timed_who_am_i(&org).await;
     assert!(
-        started.elapsed() < trickle / 2,
-        "the body comes at once when switched off: {:?}",
-        started.elapsed()
+        took < trickle / 2,
+        "the body comes at once when switched off: {took:?}"
     );
 }
 
@@ -194,30 +194,11 @@ async fn revoked_tokens_fail_until_the_client_gets_a_new_one() {
 #[tokio::test]
 async fn limits_change_at_run_time_numbers_and_enforcement_alike() {
     let m = Marketo::start_with(Limits::default()).await;
-    let set = |change: fn(&mut Value)| {
-        let m = &m;
-        async move {
-            let mut limits: Value = m
-                .http
-                .get(format!("{}limits", m.sandbox.info().control_url))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            change(&mut limits);
-            m.http
-                .put(format!("{}limits", m.sandbox.info().control_url))
-                .json(&limits)
-                .send()
-                .await
-                .unwrap()
-                .error_for_status()
-                .unwrap();
-        }
-    };
-    set(|l| l["marketo"]["callsPerWindow"] = json!(3)).await;
+    let control = m.sandbox.info().control_url.clone();
+    set_limits(&m.http, &control, |l| {
+        l["marketo"]["callsPerWindow"] = json!(3)
+    })
+    .await;
     for _ in 0..3 {
         ok(&m.get("/v1/leads/describe.json", &[]).await);
     }
@@ -226,9 +207,15 @@ async fn limits_change_at_run_time_numbers_and_enforcement_alike() {
         "606",
         "the fourth call in the window is over a limit of 3"
     );
-    set(|l| l["marketo"]["enforced"] = json!(false)).await;
+    set_limits(&m.http, &control, |l| {
+        l["marketo"]["enforced"] = json!(false)
+    })
+    .await;
     ok(&m.get("/v1/leads/describe.json", &[]).await);
-    set(|l| l["marketo"]["enforced"] = json!(true)).await;
+    set_limits(&m.http, &control, |l| {
+        l["marketo"]["enforced"] = json!(true)
+    })
+    .await;
     assert_eq!(
         error_code(&m.get("/v1/leads/describe.json", &[]).await),
         "606",
@@ -239,9 +226,8 @@ async fn limits_change_at_run_time_numbers_and_enforcement_alike() {
 #[tokio::test]
 async fn token_lifetimes_set_at_run_time_expire_by_the_sandbox_clock() {
     let mut org = Org::start().await;
-    let mut limits = org.control(Method::GET, "limits", Value::Null).await;
-    limits["tokens"]["entraSecs"] = json!(120);
-    org.control(Method::PUT, "limits", limits).await;
+    org.set_limits(|l| l["tokens"]["entraSecs"] = json!(120))
+        .await;
     org.token = app_token(&org.http, &org.sandbox).await;
     assert_eq!(who_am_i(&org).await.unwrap(), 200);
     org.control(Method::POST, "clock/advance", json!({"seconds": 121}))
@@ -253,24 +239,10 @@ async fn token_lifetimes_set_at_run_time_expire_by_the_sandbox_clock() {
     );
 
     let mut m = Marketo::start().await;
-    let mut limits: Value = m
-        .http
-        .get(format!("{}limits", m.sandbox.info().control_url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    limits["tokens"]["marketoSecs"] = json!(60);
-    m.http
-        .put(format!("{}limits", m.sandbox.info().control_url))
-        .json(&limits)
-        .send()
-        .await
-        .unwrap()
-        .error_for_status()
-        .unwrap();
+    set_limits(&m.http, &m.sandbox.info().control_url, |l| {
+        l["tokens"]["marketoSecs"] = json!(60);
+    })
+    .await;
     // Identity hands out the same token until it expires: the new lifetime applies to the next.
     m.advance_clock(3_601).await;
     m.renew_token().await;

@@ -8,23 +8,14 @@ use rand::seq::IndexedRandom;
 use rand_chacha::ChaCha8Rng;
 use serde_json::{Map, Value, json};
 
-use super::dynamics::Match;
 use super::people::{self, Name, chance};
+use super::persons::Match;
+use super::words::SOURCES;
 use super::{GenerateError, History, Sizes, iso, rng};
 use crate::world::World;
 
 /// Rows go to the lead store this many at a time, so a large preset never holds them all.
 const CHUNK: usize = 5_000;
-
-const SOURCES: &[&str] = &[
-    "Website",
-    "Webinar",
-    "Trade Show",
-    "List Import",
-    "Content Syndication",
-    "Paid Social",
-    "Referral",
-];
 
 fn person(
     rng: &mut ChaCha8Rng,

@@ -1,421 +1,16 @@
 //! Realistic, messy person and company details: names (accents, apostrophes, hyphens, odd
-//! capitalisation), emails (missing, duplicated, differing only in case), phones in the formats
-//! people actually type, and postal addresses from a handful of countries.
+//! capitalisation), company names and domains, emails at the company or a mail provider and the
+//! same email in other capitals, phones in the formats people actually type, and postal addresses
+//! from eleven countries.
 //!
 //! Everything is drawn from the caller's seeded generator, so the same seed gives the same people.
 
 use rand::Rng;
 use rand::seq::IndexedRandom;
 use rand_chacha::ChaCha8Rng;
+use serde_json::{Map, Value, json};
 
-const FIRST: &[&str] = &[
-    "James",
-    "Mary",
-    "Robert",
-    "Patricia",
-    "John",
-    "Jennifer",
-    "Michael",
-    "Linda",
-    "David",
-    "Elizabeth",
-    "William",
-    "Barbara",
-    "Richard",
-    "Susan",
-    "Joseph",
-    "Jessica",
-    "Thomas",
-    "Sarah",
-    "Carlos",
-    "Karen",
-    "Daniel",
-    "Nancy",
-    "Matthew",
-    "Lisa",
-    "Anthony",
-    "Betty",
-    "Mark",
-    "Sandra",
-    "Wei",
-    "Ashley",
-    "Steven",
-    "Kimberly",
-    "Paul",
-    "Emily",
-    "Andrew",
-    "Donna",
-    "Joshua",
-    "Michelle",
-    "José",
-    "Zoë",
-    "Björn",
-    "Siobhán",
-    "François",
-    "Anaïs",
-    "Łukasz",
-    "Priya",
-    "Aarav",
-    "Yuki",
-    "Hiroshi",
-    "Mei",
-    "Olumide",
-    "Chiamaka",
-    "Mohammed",
-    "Fatima",
-    "Sven",
-    "Ingrid",
-    "Mateo",
-    "Valentina",
-    "Noah",
-    "Amélie",
-    "Jean-Luc",
-    "Mary Ann",
-    "Kai",
-    "Ana Sofía",
-];
-
-const LAST: &[&str] = &[
-    "Smith",
-    "Johnson",
-    "Williams",
-    "Brown",
-    "Jones",
-    "Garcia",
-    "Miller",
-    "Davis",
-    "Rodriguez",
-    "Martinez",
-    "Hernandez",
-    "Lopez",
-    "Gonzalez",
-    "Wilson",
-    "Anderson",
-    "Thomas",
-    "Taylor",
-    "Moore",
-    "Jackson",
-    "Martin",
-    "Lee",
-    "Perez",
-    "Thompson",
-    "White",
-    "Harris",
-    "Sanchez",
-    "Clark",
-    "Ramirez",
-    "Lewis",
-    "Robinson",
-    "Walker",
-    "Young",
-    "Allen",
-    "King",
-    "Wright",
-    "Scott",
-    "O'Brien",
-    "O'Neil",
-    "McDonald",
-    "MacLeod",
-    "Smith-Jones",
-    "García Márquez",
-    "Müller",
-    "Schröder",
-    "Nguyen",
-    "Tran",
-    "Kim",
-    "Park",
-    "Chen",
-    "Wang",
-    "Zhang",
-    "Tanaka",
-    "Suzuki",
-    "Okafor",
-    "Adeyemi",
-    "Kowalski",
-    "Nowak",
-    "Andersson",
-    "Johansson",
-    "Rossi",
-    "Bianchi",
-    "Dubois",
-    "Lefèvre",
-    "van der Berg",
-    "de la Cruz",
-    "D'Angelo",
-    "St. John",
-    "Ødegaard",
-];
-
-const COMPANY_HEAD: &[&str] = &[
-    "Acme",
-    "Globex",
-    "Initech",
-    "Umbrella",
-    "Stark",
-    "Wayne",
-    "Wonka",
-    "Tyrell",
-    "Cyberdyne",
-    "Soylent",
-    "Hooli",
-    "Vandelay",
-    "Pied Piper",
-    "Massive Dynamic",
-    "Aperture",
-    "Black Mesa",
-    "Northwind",
-    "Contoso",
-    "Fabrikam",
-    "Tailspin",
-    "Litware",
-    "Adventure Works",
-    "Proseware",
-    "Wingtip",
-    "Blue Yonder",
-    "Alpine Ski",
-    "Coho",
-    "Lucerne",
-    "Margie's",
-    "Trey",
-    "Fourth Coffee",
-    "Humongous",
-    "Woodgrove",
-    "Graphic Design",
-    "Southridge",
-    "Relecloud",
-    "Bellows",
-    "Nod",
-    "Zenith",
-    "Summit",
-    "Pinnacle",
-    "Evergreen",
-    "Riverbend",
-    "Ironwood",
-    "Bluebird",
-    "Redstone",
-];
-
-const COMPANY_TAIL: &[&str] = &[
-    "Inc.",
-    "LLC",
-    "Ltd",
-    "GmbH",
-    "S.A.",
-    "Corporation",
-    "Group",
-    "Holdings",
-    "Partners",
-    "Industries",
-    "Systems",
-    "Labs",
-    "Solutions",
-    "& Co.",
-    "AG",
-    "B.V.",
-    "Pty Ltd",
-    "K.K.",
-];
-
-const TITLES: &[&str] = &[
-    "Marketing Manager",
-    "VP Sales",
-    "CFO",
-    "Chief Executive Officer",
-    "Procurement Lead",
-    "IT Director",
-    "Office Manager",
-    "Head of Operations",
-    "Software Engineer",
-    "Account Executive",
-    "Buyer",
-    "Director, Demand Generation",
-    "Founder",
-    "Consultant",
-    "HR Business Partner",
-];
-
-/// City, state or province, postal code pattern (`#` a digit, `@` a letter), country variants and
-/// the phone country code.
-struct Place {
-    city: &'static str,
-    state: &'static str,
-    postal: &'static str,
-    countries: &'static [&'static str],
-    dial: &'static str,
-}
-
-const PLACES: &[Place] = &[
-    Place {
-        city: "Chicago",
-        state: "IL",
-        postal: "606##",
-        countries: &["United States", "USA", "US"],
-        dial: "1",
-    },
-    Place {
-        city: "Seattle",
-        state: "WA",
-        postal: "981##",
-        countries: &["United States", "U.S.A."],
-        dial: "1",
-    },
-    Place {
-        city: "Austin",
-        state: "Texas",
-        postal: "787##",
-        countries: &["United States", "usa"],
-        dial: "1",
-    },
-    Place {
-        city: "New York",
-        state: "NY",
-        postal: "100##",
-        countries: &["United States"],
-        dial: "1",
-    },
-    Place {
-        city: "San José",
-        state: "CA",
-        postal: "951##",
-        countries: &["United States"],
-        dial: "1",
-    },
-    Place {
-        city: "Boston",
-        state: "MA",
-        postal: "021##",
-        countries: &["US"],
-        dial: "1",
-    },
-    Place {
-        city: "Toronto",
-        state: "ON",
-        postal: "M5V #@#",
-        countries: &["Canada"],
-        dial: "1",
-    },
-    Place {
-        city: "Montréal",
-        state: "QC",
-        postal: "H2X #@#",
-        countries: &["Canada", "CA"],
-        dial: "1",
-    },
-    Place {
-        city: "London",
-        state: "",
-        postal: "EC1A #@@",
-        countries: &["United Kingdom", "UK", "England"],
-        dial: "44",
-    },
-    Place {
-        city: "Manchester",
-        state: "Greater Manchester",
-        postal: "M1 #@@",
-        countries: &["United Kingdom"],
-        dial: "44",
-    },
-    Place {
-        city: "Dublin",
-        state: "",
-        postal: "D0# @###",
-        countries: &["Ireland"],
-        dial: "353",
-    },
-    Place {
-        city: "München",
-        state: "Bayern",
-        postal: "80###",
-        countries: &["Germany", "Deutschland"],
-        dial: "49",
-    },
-    Place {
-        city: "Berlin",
-        state: "",
-        postal: "10###",
-        countries: &["Germany"],
-        dial: "49",
-    },
-    Place {
-        city: "Paris",
-        state: "Île-de-France",
-        postal: "750##",
-        countries: &["France"],
-        dial: "33",
-    },
-    Place {
-        city: "Lyon",
-        state: "",
-        postal: "690##",
-        countries: &["France"],
-        dial: "33",
-    },
-    Place {
-        city: "Amsterdam",
-        state: "Noord-Holland",
-        postal: "10## @@",
-        countries: &["Netherlands", "The Netherlands"],
-        dial: "31",
-    },
-    Place {
-        city: "Stockholm",
-        state: "",
-        postal: "11# ##",
-        countries: &["Sweden"],
-        dial: "46",
-    },
-    Place {
-        city: "Sydney",
-        state: "NSW",
-        postal: "2###",
-        countries: &["Australia"],
-        dial: "61",
-    },
-    Place {
-        city: "Tokyo",
-        state: "東京都",
-        postal: "1##-####",
-        countries: &["Japan"],
-        dial: "81",
-    },
-    Place {
-        city: "São Paulo",
-        state: "SP",
-        postal: "01###-###",
-        countries: &["Brazil", "Brasil"],
-        dial: "55",
-    },
-];
-
-const STREETS: &[&str] = &[
-    "Main St",
-    "Oak Avenue",
-    "Maple Dr.",
-    "2nd Street",
-    "Park Ave",
-    "Elm St",
-    "Lake Shore Drive",
-    "Rue de Rivoli",
-    "Hauptstraße",
-    "King's Road",
-    "Market Street",
-    "Sunset Blvd",
-    "Via Roma",
-    "Calle Mayor",
-    "Broadway",
-    "High Street",
-    "Station Rd",
-    "Keizersgracht",
-];
-
-const DOMAINS: &[&str] = &[
-    "gmail.com",
-    "outlook.com",
-    "yahoo.com",
-    "hotmail.co.uk",
-    "icloud.com",
-    "proton.me",
-];
+use super::words::{COMPANY_HEAD, COMPANY_TAIL, DOMAINS, FIRST, LAST, PLACES, STREETS, TITLES};
 
 /// One person's name.
 #[derive(Debug, Clone)]
@@ -497,24 +92,27 @@ fn mailbox(name: &Name, n: usize) -> String {
     }
 }
 
+/// The company's web domain: `acme.example.com` for "Acme Industries".
+pub(super) fn domain(company: &str) -> String {
+    let host: String = company
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect::<String>()
+        .to_lowercase();
+    format!(
+        "{}.example.com",
+        if host.is_empty() { "corp" } else { &host }
+    )
+}
+
 /// A work email at the company's domain, or a personal one.
 pub(super) fn email(rng: &mut ChaCha8Rng, name: &Name, company: Option<&str>, n: usize) -> String {
     let mailbox = mailbox(name, n);
     let domain = match company {
-        Some(company) if !chance(rng, 0.2) => {
-            let host: String = company
-                .split_whitespace()
-                .next()
-                .unwrap_or("example")
-                .chars()
-                .filter(char::is_ascii_alphanumeric)
-                .collect::<String>()
-                .to_lowercase();
-            format!(
-                "{}.example.com",
-                if host.is_empty() { "corp" } else { &host }
-            )
-        }
+        Some(company) if !chance(rng, 0.2) => domain(company),
         _ => pick(rng, DOMAINS).to_owned(),
     };
     format!("{mailbox}@{domain}")
@@ -575,6 +173,19 @@ pub(super) struct Address {
     pub(super) postal: String,
     pub(super) country: &'static str,
     pub(super) dial: &'static str,
+}
+
+impl Address {
+    /// Writes the address into a Dynamics row's first address (`address1_*`).
+    pub(super) fn write(&self, row: &mut Map<String, Value>) {
+        row.insert("address1_line1".into(), json!(self.street));
+        row.insert("address1_city".into(), json!(self.city));
+        if !self.state.is_empty() {
+            row.insert("address1_stateorprovince".into(), json!(self.state));
+        }
+        row.insert("address1_postalcode".into(), json!(self.postal));
+        row.insert("address1_country".into(), json!(self.country));
+    }
 }
 
 pub(super) fn address(rng: &mut ChaCha8Rng) -> Address {
