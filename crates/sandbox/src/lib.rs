@@ -108,7 +108,8 @@ impl Sandbox {
     /// the records of `config.data` already in place.
     ///
     /// # Errors
-    /// When a port cannot be bound or the TLS material cannot be created.
+    /// When a port cannot be bound, the TLS material cannot be created, or a generated record
+    /// does not fit the emulators (a generator bug, reported with the table and the reason).
     pub async fn start(config: SandboxConfig) -> Result<Sandbox, StartError> {
         let listeners = server::bind_all(config.bind, config.base_port).await?;
         let tls = match &config.tls {

@@ -42,6 +42,17 @@ fn text<'a>(row: &'a Value, name: &str) -> Option<&'a str> {
     row[name].as_str()
 }
 
+/// Contacts by the account they belong to.
+fn contacts_per_account(all: &Value) -> HashMap<&str, usize> {
+    let mut per_account: HashMap<&str, usize> = HashMap::new();
+    for contact in rows(all, "dynamics", "contacts") {
+        if let Some(account) = text(contact, "_parentcustomerid_value") {
+            *per_account.entry(account).or_default() += 1;
+        }
+    }
+    per_account
+}
+
 #[tokio::test]
 async fn the_same_seed_gives_byte_identical_snapshots_and_another_seed_does_not() {
     // The history is anchored at the start of the day: two runs either side of midnight UTC
@@ -295,12 +306,7 @@ fn records_are_created_by_named_people_and_owned_by_users_and_teams() {
 #[test]
 fn accounts_have_zero_to_many_contacts_and_leads_are_qualified_as_qualify_lead_leaves_them() {
     let all: &Value = demo();
-    let mut per_account: HashMap<&str, usize> = HashMap::new();
-    for contact in rows(all, "dynamics", "contacts") {
-        if let Some(account) = text(contact, "_parentcustomerid_value") {
-            *per_account.entry(account).or_default() += 1;
-        }
-    }
+    let per_account = contacts_per_account(all);
     let accounts = rows(all, "dynamics", "accounts");
     let empty = accounts
         .iter()
@@ -487,12 +493,7 @@ fn marketo_has_its_own_people_and_people_matching_dynamics_some_ambiguously() {
 async fn the_larger_presets_have_an_account_with_more_than_five_thousand_contacts() {
     let sandbox = start(Preset::Hundred, 5).await;
     let all = &snapshot(&sandbox).await;
-    let mut per_account: HashMap<&str, usize> = HashMap::new();
-    for contact in rows(all, "dynamics", "contacts") {
-        if let Some(account) = text(contact, "_parentcustomerid_value") {
-            *per_account.entry(account).or_default() += 1;
-        }
-    }
+    let per_account = contacts_per_account(all);
     let most = per_account.values().max().copied().unwrap_or_default();
     assert!(
         most > 5_000,
