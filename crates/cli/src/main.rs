@@ -53,6 +53,9 @@ enum Command {
     Why(commands::why::Args),
     /// Checks that this computer can run Dynasync: the OS keychain must keep secrets.
     Doctor,
+    /// Serves the built-in sandbox (Entra ID, Dataverse, Marketo and its control API) on
+    /// loopback until Ctrl-C, and prints the URLs and credentials to connect with.
+    Sandbox(commands::sandbox::Args),
 }
 
 /// The keychain the data directory's secrets are in (the app's for the default data directory).
@@ -91,6 +94,7 @@ fn main() -> ExitCode {
             Command::Errors(args) => commands::errors::run(cli.data_dir, args).await,
             Command::Why(args) => commands::why::run(cli.data_dir, args).await,
             Command::Doctor => commands::doctor::run(cli.data_dir),
+            Command::Sandbox(args) => commands::sandbox::run(args).await,
         }
     });
     exit.code()

@@ -1,6 +1,8 @@
 //! Who the client is and which org it talks to (`WhoAmI`, `RetrieveCurrentOrganization`; the
-//! organization id tells a refreshed sandbox or another org apart, R90–R93), and the `QualifyLead`
-//! and `Merge` actions.
+//! organization id tells a refreshed sandbox or another org apart, R90–R93), how many records its
+//! tables hold (`RetrieveTotalRecordCount`), and the `QualifyLead` and `Merge` actions.
+
+use std::collections::BTreeMap;
 
 use reqwest::Method;
 use serde::Deserialize;
@@ -86,6 +88,20 @@ pub struct EntityRef {
     pub id: Uuid,
 }
 
+/// `RetrieveTotalRecordCount`'s answer: table names and counts, side by side.
+#[derive(Debug, Deserialize)]
+struct RecordCounts {
+    #[serde(rename = "EntityRecordCountCollection")]
+    collection: KeyedCounts,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct KeyedCounts {
+    keys: Vec<String>,
+    values: Vec<u64>,
+}
+
 #[derive(Debug, Deserialize)]
 struct Created {
     value: Vec<serde_json::Map<String, Value>>,
@@ -111,6 +127,35 @@ impl DataverseClient {
         let url = self.url("RetrieveCurrentOrganization(AccessType=@p1)?@p1=Microsoft.Dynamics.CRM.EndpointAccessType'Default'")?;
         let answer = self.send(Method::GET, url, &[], Payload::None).await?;
         Organization::from_json(&answer.body)
+    }
+
+    /// How many records each table holds, by logical name (`account`, `contact`): for progress
+    /// totals. The service counts from a snapshot taken within the last 24 hours (API-FACTS A7),
+    /// so the figures are estimates, not live counts.
+    ///
+    /// # Errors
+    /// As any request; a table the org does not have is refused (404); an answer whose names and
+    /// counts do not pair up is a decode error.
+    pub async fn total_record_counts(
+        &self,
+        logical_names: &[&str],
+    ) -> Result<BTreeMap<String, u64>, Error> {
+        let names = serde_json::to_string(logical_names)
+            .map_err(|e| Error::InvalidInput(format!("table names: {e}")))?;
+        let url = self.url(&format!(
+            "RetrieveTotalRecordCount(EntityNames=@p1)?{}",
+            crate::client::query_string(&[("@p1", names)])
+        ))?;
+        let answer = self.send(Method::GET, url, &[], Payload::None).await?;
+        let counts: RecordCounts = wire::decode(&answer.body, "RetrieveTotalRecordCount")?;
+        let KeyedCounts { keys, values } = counts.collection;
+        if keys.len() != values.len() {
+            return Err(Error::Decode {
+                path: "RetrieveTotalRecordCount: EntityRecordCountCollection".into(),
+                message: format!("{} keys but {} values", keys.len(), values.len()),
+            });
+        }
+        Ok(keys.into_iter().zip(values).collect())
     }
 
     /// Qualifies an open lead and answers the records created.

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -35,6 +36,16 @@ pub(crate) struct Inner {
     tokens: Tokens,
     pub(crate) limiter: Limiter,
     keys: OnceCell<HashMap<String, String>>,
+    requests: AtomicU64,
+    throttled: AtomicU64,
+}
+
+/// What a client (and its clones) has used of the org: requests sent, retries included, and how
+/// many were answered 429 by service protection.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Usage {
+    pub requests: u64,
+    pub throttled: u64,
 }
 
 /// Builds a [`DataverseClient`].
@@ -114,6 +125,8 @@ impl ClientBuilder {
                 web_api,
                 limiter: Limiter::new(self.protection),
                 keys: OnceCell::new(),
+                requests: AtomicU64::new(0),
+                throttled: AtomicU64::new(0),
             }),
         })
     }
@@ -184,6 +197,14 @@ impl DataverseClient {
         }
     }
 
+    /// Requests sent and 429 answers received so far, by this client and every clone of it.
+    pub fn usage(&self) -> Usage {
+        Usage {
+            requests: self.inner.requests.load(Ordering::Relaxed),
+            throttled: self.inner.throttled.load(Ordering::Relaxed),
+        }
+    }
+
     /// The Web API root, `<org>/api/data/v9.2/`.
     pub fn web_api_url(&self) -> &Url {
         &self.inner.web_api
@@ -250,6 +271,7 @@ impl DataverseClient {
             attempt += 1;
             let token = self.inner.tokens.bearer().await?;
             let slot = self.inner.limiter.acquire().await;
+            self.inner.requests.fetch_add(1, Ordering::Relaxed);
             // The request is in flight until its whole body is in.
             let exchange = async {
                 let response = self
@@ -299,6 +321,7 @@ impl DataverseClient {
             let wait = retry_after(&response_headers);
             let error = wire::api_error(status.as_u16(), wait, &body);
             if status == StatusCode::TOO_MANY_REQUESTS {
+                self.inner.throttled.fetch_add(1, Ordering::Relaxed);
                 // Every request of this client waits, not only this one.
                 self.inner
                     .limiter

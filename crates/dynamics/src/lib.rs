@@ -25,7 +25,7 @@ mod write;
 pub use actions::{EntityRef, Organization, QualifyOptions, WhoAmI};
 pub use auth::{Auth, Authority};
 pub use changes::{Change, ChangePage, ChangeRequest, DeltaLink, NextLink};
-pub use client::{ClientBuilder, DataverseClient};
+pub use client::{ClientBuilder, DataverseClient, Usage};
 pub use dynasync_secrets::Secret;
 pub use error::Error;
 pub use limiter::ServiceProtection;

@@ -50,6 +50,7 @@ pub(crate) fn router(world: Arc<World>) -> Router {
         .route("/metrics", get(metrics))
         .route("/metrics/reset", post(reset_metrics))
         .route("/snapshot", get(snapshot))
+        .route("/counts", get(counts))
         .nest("/entra", entra::control_routes())
         .nest("/dynamics", dataverse::control_routes())
         .nest("/marketo", marketo::control_routes());
@@ -122,4 +123,9 @@ async fn reset_metrics(State(world): State<Arc<World>>) -> StatusCode {
 
 async fn snapshot(State(world): State<Arc<World>>) -> Json<Value> {
     Json(json!({ "dynamics": dataverse::snapshot(&world), "marketo": marketo::snapshot(&world) }))
+}
+
+/// How many records each side holds, without building a snapshot: for the demo panel.
+async fn counts(State(world): State<Arc<World>>) -> Json<Value> {
+    Json(json!({ "dynamics": dataverse::counts(&world), "marketo": marketo::counts(&world) }))
 }

@@ -12,6 +12,7 @@ mod control;
 mod dataverse;
 mod entra;
 mod faults;
+mod generate;
 mod info;
 mod limits;
 mod marketo;
@@ -29,6 +30,7 @@ use tokio::task::JoinHandle;
 
 pub use dataverse::InsertError;
 pub use faults::{FaultConfig, ServiceFaults, Storm, StormKind};
+pub use generate::{Generate, GenerateError, Preset, UnknownPreset};
 pub use info::{
     AppCredentials, DataverseInfo, EntraInfo, MarketoInfo, RopcCredentials, SandboxInfo,
 };
@@ -52,6 +54,9 @@ pub struct SandboxConfig {
     pub tls: Option<TlsOptions>,
     /// The documented limits, and whether they are enforced.
     pub limits: Limits,
+    /// Records to generate before the sandbox answers; `None` leaves an empty org with just its
+    /// people, and an empty Marketo instance.
+    pub data: Option<Generate>,
 }
 
 impl Default for SandboxConfig {
@@ -62,6 +67,7 @@ impl Default for SandboxConfig {
             bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
             tls: None,
             limits: Limits::default(),
+            data: None,
         }
     }
 }
@@ -85,6 +91,8 @@ pub enum StartError {
     },
     #[error("cannot set up TLS: {0}")]
     Tls(String),
+    #[error(transparent)]
+    Generate(#[from] GenerateError),
 }
 
 /// A running sandbox. Dropping it stops the servers.
@@ -96,10 +104,12 @@ pub struct Sandbox {
 }
 
 impl Sandbox {
-    /// Starts the emulators and the control API and returns once they accept connections.
+    /// Starts the emulators and the control API and returns once they accept connections, with
+    /// the records of `config.data` already in place.
     ///
     /// # Errors
-    /// When a port cannot be bound or the TLS material cannot be created.
+    /// When a port cannot be bound, the TLS material cannot be created, or a generated record
+    /// does not fit the emulators (a generator bug, reported with the table and the reason).
     pub async fn start(config: SandboxConfig) -> Result<Sandbox, StartError> {
         let listeners = server::bind_all(config.bind, config.base_port).await?;
         let tls = match &config.tls {
@@ -121,6 +131,13 @@ impl Sandbox {
             tls.as_ref().map(|t| t.ca_path.clone()),
         );
         let world = Arc::new(World::new(info, config.limits.clone(), config.seed));
+        if let Some(data) = config.data {
+            let filling = world.clone();
+            match tokio::task::spawn_blocking(move || generate::run(&filling, data)).await {
+                Ok(generated) => generated?,
+                Err(stopped) => std::panic::resume_unwind(stopped.into_panic()),
+            }
+        }
         let (shutdown, stopped) = watch::channel(false);
         let acceptor = tls.map(|t| t.acceptor);
         let servers = vec![

@@ -1,9 +1,7 @@
-//! The sandbox's own machinery over real HTTP: start-up, the control API, network faults, metrics
-//! and HTTPS. The emulators' behaviour is pinned by their own conformance tests.
+//! The sandbox's own machinery over real HTTP: start-up, the control API, metrics and HTTPS
+//! (network faults are in `faults.rs`). The emulators' behaviour is pinned by their own conformance tests.
 
-use std::time::{Duration, Instant};
-
-use dynasync_sandbox::{FaultConfig, Sandbox, SandboxConfig, TlsOptions};
+use dynasync_sandbox::{Sandbox, SandboxConfig, TlsOptions};
 use serde_json::{Value, json};
 
 /// A plain HTTP client (ring is the workspace's one TLS crypto provider).
@@ -24,20 +22,6 @@ async fn start() -> Sandbox {
 
 fn control(sandbox: &Sandbox, path: &str) -> String {
     format!("{}{path}", sandbox.info().control_url)
-}
-
-async fn set_faults(sandbox: &Sandbox, faults: Value) {
-    let response = http()
-        .put(control(sandbox, "faults"))
-        .json(&faults)
-        .send()
-        .await
-        .unwrap();
-    assert!(
-        response.status().is_success(),
-        "{}",
-        response.text().await.unwrap()
-    );
 }
 
 #[tokio::test]
@@ -93,71 +77,6 @@ async fn the_clock_only_moves_forward_when_told() {
 }
 
 #[tokio::test]
-async fn injected_server_errors_hit_every_request_and_stop_when_switched_off() {
-    let sandbox = start().await;
-    let url = format!("{}WhoAmI", sandbox.info().dataverse.web_api_url);
-    set_faults(&sandbox, json!({"dataverse": {"serverErrorRate": 1.0}})).await;
-    for _ in 0..5 {
-        let status = get(&url).await.unwrap().status().as_u16();
-        assert!(
-            [500, 502, 503].contains(&status),
-            "got {status} with every request set to fail"
-        );
-    }
-    set_faults(&sandbox, json!({})).await;
-    let status = get(&url).await.unwrap().status().as_u16();
-    assert!(
-        ![500, 502, 503].contains(&status),
-        "faults are off again, yet the answer is {status}"
-    );
-    sandbox.shutdown().await;
-}
-
-#[tokio::test]
-async fn a_dropped_connection_gives_the_client_no_answer() {
-    let sandbox = start().await;
-    set_faults(&sandbox, json!({"marketo": {"dropRate": 1.0}})).await;
-    let url = format!("{}/v1/leads.json", sandbox.info().marketo.rest_url);
-    let outcome = match get(&url).await {
-        Ok(response) => response.bytes().await.map(|_| ()),
-        Err(e) => Err(e),
-    };
-    assert!(
-        outcome.is_err(),
-        "a dropped connection must surface as a transport error"
-    );
-    sandbox.shutdown().await;
-}
-
-#[tokio::test]
-async fn added_latency_delays_every_answer() {
-    let sandbox = start().await;
-    set_faults(&sandbox, json!({"entra": {"latencyMs": 300}})).await;
-    let started = Instant::now();
-    get(&sandbox.info().entra.token_url).await.unwrap();
-    assert!(started.elapsed() >= Duration::from_millis(300));
-    sandbox.shutdown().await;
-}
-
-#[tokio::test]
-async fn slow_bodies_trickle_out() {
-    let sandbox = start().await;
-    let url = format!("{}WhoAmI", sandbox.info().dataverse.web_api_url);
-    let size = get(&url).await.unwrap().bytes().await.unwrap().len();
-    set_faults(&sandbox, json!({"dataverse": {"slowBodyBytesPerSec": 10}})).await;
-    let started = Instant::now();
-    let slow = get(&url).await.unwrap().bytes().await.unwrap();
-    assert_eq!(slow.len(), size, "a slow body is still the whole body");
-    // 10 bytes per second go out in one-byte chunks every 100 ms.
-    assert!(
-        started.elapsed() >= Duration::from_millis(100 * size as u64),
-        "{size} bytes came in {:?}",
-        started.elapsed()
-    );
-    sandbox.shutdown().await;
-}
-
-#[tokio::test]
 async fn metrics_count_calls_per_endpoint_and_status_and_reset() {
     let sandbox = start().await;
     let url = format!("{}/v1/leads.json", sandbox.info().marketo.rest_url);
@@ -195,30 +114,6 @@ async fn metrics_count_calls_per_endpoint_and_status_and_reset() {
         .await
         .unwrap();
     assert_eq!(metrics["marketo"]["total"], json!(0));
-    sandbox.shutdown().await;
-}
-
-#[tokio::test]
-async fn rates_outside_zero_to_one_are_refused() {
-    let sandbox = start().await;
-    let response = http()
-        .put(control(&sandbox, "faults"))
-        .json(&json!({"marketo": {"serverErrorRate": 1.5}}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 400);
-    let current: FaultConfig = get(control(&sandbox, "faults"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(
-        current,
-        FaultConfig::default(),
-        "a refused change must change nothing"
-    );
     sandbox.shutdown().await;
 }
 

@@ -59,14 +59,6 @@ async fn a_foreign_token_gets_401() {
 }
 
 #[tokio::test]
-async fn revoked_tokens_get_401() {
-    let org = Org::start().await;
-    let revoked = org.control(Method::POST, "entra/revoke", Value::Null).await;
-    assert_eq!(revoked["revoked"], 1);
-    assert_eq!(org.get("WhoAmI").send().await.unwrap().status(), 401);
-}
-
-#[tokio::test]
 async fn versions_9_0_and_9_1_are_served_and_others_are_not() {
     let org = Org::start().await;
     let base = org.sandbox.info().dataverse.org_url.clone();

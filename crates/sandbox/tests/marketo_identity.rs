@@ -142,24 +142,6 @@ async fn the_deprecated_access_token_parameter_is_still_accepted() {
 }
 
 #[tokio::test]
-async fn revoked_tokens_get_601() {
-    let m = Marketo::start().await;
-    ok(&m.get("/v1/leads/describe.json", &[]).await);
-    m.act(reqwest::Method::POST, "tokens/revoke", Value::Null)
-        .await;
-    let after: Value = http()
-        .get(m.rest("/v1/leads/describe.json"))
-        .bearer_auth(&m.token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(error_code(&after), "601");
-}
-
-#[tokio::test]
 async fn identity_calls_and_token_errors_are_not_counted_in_usage() {
     let m = Marketo::start().await;
     for _ in 0..3 {

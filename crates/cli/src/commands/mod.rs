@@ -3,6 +3,7 @@
 pub(crate) mod doctor;
 pub(crate) mod errors;
 pub(crate) mod export;
+pub(crate) mod sandbox;
 pub(crate) mod setup;
 pub(crate) mod status;
 pub(crate) mod sync;

@@ -21,6 +21,7 @@ mod paging;
 mod people;
 mod protection;
 mod query;
+mod record_counts;
 mod schema;
 mod store;
 mod validation;
@@ -73,6 +74,7 @@ pub(crate) struct State {
     pub(crate) rules: RwLock<HashMap<String, Rules>>,
     pub(crate) protection: protection::Protection,
     pub(crate) directory: Directory,
+    pub(crate) record_counts: record_counts::Snapshot,
 }
 
 impl State {
@@ -94,6 +96,7 @@ impl State {
             rules: RwLock::new(HashMap::new()),
             protection: protection::Protection::default(),
             directory,
+            record_counts: record_counts::Snapshot::default(),
         }
     }
 }
@@ -357,6 +360,9 @@ fn route(ctx: &Ctx<'_>, request: &Request<'_>) -> Result<Answer, ApiError> {
     if path.starts_with("RetrieveCurrentOrganization(") {
         return only_get(method, || actions::current_organization(ctx, request));
     }
+    if path.starts_with("RetrieveTotalRecordCount(") {
+        return only_get(method, || record_counts::retrieve(ctx, path, request));
+    }
     if path == "Merge" {
         return if *method == Method::POST {
             actions::merge(ctx, request)
@@ -514,6 +520,20 @@ pub(crate) fn snapshot(world: &World) -> Value {
         out.insert(entity.set.clone(), Value::Array(rows));
     }
     Value::Object(out)
+}
+
+/// Live rows per entity set, for the control API's counts.
+pub(crate) fn counts(world: &World) -> Value {
+    let state = &world.dataverse;
+    let schema = state.schema.read();
+    let store = state.store.read();
+    schema
+        .entities
+        .iter()
+        .zip(&store.tables)
+        .map(|(entity, table)| (entity.set.clone(), Value::from(table.rows.len())))
+        .collect::<Map<String, Value>>()
+        .into()
 }
 
 #[cfg(test)]

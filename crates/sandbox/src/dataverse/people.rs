@@ -49,7 +49,12 @@ impl Directory {
                 .unwrap_or(&[0; 32]),
         );
         let mut guid = || uuid::Builder::from_random_bytes(rng.random()).into_uuid();
-        let now = Cell::time(Utc::now() - chrono::Duration::days(400));
+        // Dated from the start of the day, so that the same seed gives the same rows all day long.
+        let today = Utc::now()
+            .date_naive()
+            .and_hms_opt(0, 0, 0)
+            .map(|d| d.and_utc());
+        let now = Cell::time(today.unwrap_or_else(Utc::now) - chrono::Duration::days(400));
         let index = |entity: &str| {
             schema
                 .by_logical(entity)

@@ -291,3 +291,27 @@ pub(crate) fn snapshot(world: &World) -> Value {
         "customActivities": db.custom_activities(),
     })
 }
+
+/// How many records of each kind the instance holds, for the control API's counts.
+pub(crate) fn counts(world: &World) -> Value {
+    let db = world.marketo.db.read();
+    let custom: serde_json::Map<String, Value> = db
+        .custom_objects
+        .types
+        .iter()
+        .filter_map(|t| {
+            Some((
+                t.api_name.clone(),
+                json!(t.records.as_ref()?.iter().count()),
+            ))
+        })
+        .collect();
+    json!({
+        "leads": db.leads.iter().count(),
+        "companies": db.companies.iter().count(),
+        "opportunities": db.opportunities.iter().count(),
+        "opportunityRoles": db.roles.iter().count(),
+        "salesPersons": db.sales_persons.iter().count(),
+        "customObjects": custom,
+    })
+}
