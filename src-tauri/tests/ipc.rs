@@ -2,6 +2,9 @@
 
 use std::sync::Arc;
 
+use dynasync_app::ipc::LaunchOptions;
+use dynasync_app::sandbox::SandboxHost;
+use dynasync_app::sandbox_control::SandboxData;
 use dynasync_engine::Engine;
 use dynasync_secrets::MemoryStore;
 use serde_json::{Value, json};
@@ -27,7 +30,12 @@ impl App {
     fn new() -> App {
         let dir = tempfile::tempdir().unwrap();
         let engine = Engine::open(dir.path(), Arc::new(MemoryStore::default())).unwrap();
-        let app = dynasync_app::setup(mock_builder(), engine)
+        let app = dynasync_app::setup(
+            mock_builder(),
+            engine,
+            SandboxHost::new(SandboxData::Tiny),
+            LaunchOptions::default(),
+        )
             .build(mock_context(noop_assets()))
             .unwrap();
         let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
