@@ -103,7 +103,10 @@ pub async fn export_errors<R: Runtime>(
     search: Option<String>,
 ) -> Answer<String> {
     let csv = engine.errors_csv(search).await?;
-    let dir = app.path().download_dir().or_else(|_| app.path().home_dir())?;
+    let dir = app
+        .path()
+        .download_dir()
+        .or_else(|_| app.path().home_dir())?;
     let stamp = chrono::Utc::now().format("%Y%m%d-%H%M%S");
     let path = dir.join(format!("dynasync-errors-{stamp}.csv"));
     let written = path.clone();
@@ -151,7 +154,9 @@ pub async fn sync_person_to_dynamics(
     sync_as: SyncAs,
     owner: Option<uuid::Uuid>,
 ) -> Answer<bool> {
-    Ok(engine.sync_person_to_dynamics(marketo_id, sync_as, owner).await?)
+    Ok(engine
+        .sync_person_to_dynamics(marketo_id, sync_as, owner)
+        .await?)
 }
 
 #[tauri::command]

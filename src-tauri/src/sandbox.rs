@@ -41,7 +41,9 @@ pub enum SandboxRestore {
     Restoring,
     /// Set up again on a fresh sandbox with the same choices; its first sync runs.
     Restored,
-    Failed { message: String },
+    Failed {
+        message: String,
+    },
 }
 
 /// The app's sandbox, once started.
@@ -171,7 +173,9 @@ async fn set_up_again(engine: &Engine, host: &SandboxHost, who: &str) -> Result<
     let report = engine.check_dynamics(dynamics_form(&prefill)).await?;
     let marketo = engine.check_marketo(marketo_form(&prefill)).await?;
     if !report.ok || !marketo.ok {
-        return Err(internal("the fresh sandbox refused its own credentials".into()));
+        return Err(internal(
+            "the fresh sandbox refused its own credentials".into(),
+        ));
     }
     engine.set_options(options).await?;
     engine.save_selection(selection).await?;

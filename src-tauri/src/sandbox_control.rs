@@ -3,8 +3,8 @@
 //! sandbox starts with. The web UI never reaches the network: it asks these commands.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use reqwest::Method;
 use serde::{Deserialize, Serialize};
@@ -142,7 +142,12 @@ impl Control {
         &self.base
     }
 
-    async fn call(&self, method: Method, path: &str, body: Option<Value>) -> Result<Value, IpcError> {
+    async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<Value, IpcError> {
         let mut request = self.http.request(method, format!("{}/{path}", self.base));
         if let Some(body) = body {
             request = request.json(&body);
@@ -198,7 +203,8 @@ impl Control {
                 "emailaddress1": format!("ada{c}@northwind.example"),
                 "jobtitle": TITLES[c % TITLES.len()]});
             if let Some(account) = account_ids.get(c % accounts.max(1)) {
-                fields["parentcustomerid_account@odata.bind"] = json!(format!("/accounts({account})"));
+                fields["parentcustomerid_account@odata.bind"] =
+                    json!(format!("/accounts({account})"));
             }
             self.create_in_dynamics("contacts", fields).await?;
         }
@@ -226,7 +232,10 @@ impl Control {
             people: people(&snapshot),
             faults: SandboxFaults {
                 slow: faults["dataverse"]["latencyMs"].as_u64().unwrap_or(0) > 0,
-                server_errors: faults["dataverse"]["serverErrorRate"].as_f64().unwrap_or(0.0) > 0.0,
+                server_errors: faults["dataverse"]["serverErrorRate"]
+                    .as_f64()
+                    .unwrap_or(0.0)
+                    > 0.0,
                 dynamics_throttling: !faults["dataverse"]["storm"].is_null(),
                 marketo_rate_limit: !faults["marketo"]["storm"].is_null(),
             },
@@ -265,11 +274,19 @@ impl Control {
             self.create_in_dynamics("contacts", fields).await?;
         }
         let snapshot = self.call(Method::GET, "snapshot", None).await?;
-        let contacts = snapshot["dynamics"]["contacts"].as_array().cloned().unwrap_or_default();
+        let contacts = snapshot["dynamics"]["contacts"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
         for contact in contacts.iter().take(3) {
             let id = text(contact, "contactid");
             let fields = json!({"as": DYNAMICS_PERSON, "fields": {"jobtitle": format!("Promoted ({round})")}});
-            self.call(Method::PATCH, &format!("dynamics/contacts/{id}"), Some(fields)).await?;
+            self.call(
+                Method::PATCH,
+                &format!("dynamics/contacts/{id}"),
+                Some(fields),
+            )
+            .await?;
         }
         for i in 0..2 {
             let fields = json!({"firstName": format!("Visitor{round}x{i}"), "lastName": "Web",
@@ -288,13 +305,17 @@ impl Control {
                 "storm": storm,
             })
         };
-        let storm = |on: bool, kind: &str| on.then(|| json!({"kind": kind, "requests": 20, "retryAfterSecs": 2}));
+        let storm = |on: bool, kind: &str| {
+            on.then(|| json!({"kind": kind, "requests": 20, "retryAfterSecs": 2}))
+        };
         let config = json!({
             "entra": {},
             "dataverse": service(storm(faults.dynamics_throttling, "throttle")),
             "marketo": service(storm(faults.marketo_rate_limit, "rate")),
         });
-        self.call(Method::PUT, "faults", Some(config)).await.map(drop)
+        self.call(Method::PUT, "faults", Some(config))
+            .await
+            .map(drop)
     }
 }
 
@@ -302,7 +323,9 @@ impl Control {
 fn counts(snapshot: &Value) -> Vec<SandboxCount> {
     let mut out = Vec::new();
     for side in ["dynamics", "marketo"] {
-        let Some(tables) = snapshot[side].as_object() else { continue };
+        let Some(tables) = snapshot[side].as_object() else {
+            continue;
+        };
         let mut per_entity: BTreeMap<String, u64> = BTreeMap::new();
         for (name, table) in tables {
             match table {
@@ -342,26 +365,36 @@ fn people(snapshot: &Value) -> Vec<SandboxPerson> {
     let mut out = Vec::new();
     for set in ["contacts", "leads"] {
         let key = format!("{}id", set.trim_end_matches('s'));
-        out.extend(rows("dynamics", set).iter().take(LISTED).map(|r| SandboxPerson {
-            side: "dynamics".into(),
-            entity: set.into(),
-            id: field(r, &key),
-            first_name: field(r, "firstname"),
-            last_name: field(r, "lastname"),
-            email: field(r, "emailaddress1"),
-            job_title: field(r, "jobtitle"),
-            dynamics_id: None,
-        }));
+        out.extend(
+            rows("dynamics", set)
+                .iter()
+                .take(LISTED)
+                .map(|r| SandboxPerson {
+                    side: "dynamics".into(),
+                    entity: set.into(),
+                    id: field(r, &key),
+                    first_name: field(r, "firstname"),
+                    last_name: field(r, "lastname"),
+                    email: field(r, "emailaddress1"),
+                    job_title: field(r, "jobtitle"),
+                    dynamics_id: None,
+                }),
+        );
     }
-    out.extend(rows("marketo", "leads").iter().take(LISTED).map(|r| SandboxPerson {
-        side: "marketo".into(),
-        entity: "leads".into(),
-        id: field(r, "id"),
-        first_name: field(r, "firstName"),
-        last_name: field(r, "lastName"),
-        email: field(r, "email"),
-        job_title: field(r, "title"),
-        dynamics_id: Some(field(r, "externalPersonId")).filter(|s| !s.is_empty()),
-    }));
+    out.extend(
+        rows("marketo", "leads")
+            .iter()
+            .take(LISTED)
+            .map(|r| SandboxPerson {
+                side: "marketo".into(),
+                entity: "leads".into(),
+                id: field(r, "id"),
+                first_name: field(r, "firstName"),
+                last_name: field(r, "lastName"),
+                email: field(r, "email"),
+                job_title: field(r, "title"),
+                dynamics_id: Some(field(r, "externalPersonId")).filter(|s| !s.is_empty()),
+            }),
+    );
     out
 }

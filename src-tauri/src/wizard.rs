@@ -61,10 +61,13 @@ pub async fn custom_entities(engine: State<'_, Engine>) -> Answer<Vec<CustomEnti
     Ok(engine.custom_entities().await?)
 }
 
-/// Saves the chosen fields and custom entities (after the first sync, new ones are back-filled).
+/// Saves the chosen fields and custom entities. After the first sync, new fields are back-filled
+/// and new custom entities copied, starting now rather than at the next cycle (R46).
 #[tauri::command]
 pub async fn save_selection(engine: State<'_, Engine>, selection: Selection) -> Answer<()> {
-    Ok(engine.save_selection(selection).await?)
+    engine.save_selection(selection).await?;
+    engine.quick_sync();
+    Ok(())
 }
 
 #[tauri::command]

@@ -36,8 +36,8 @@ impl App {
             SandboxHost::new(SandboxData::Tiny),
             LaunchOptions::default(),
         )
-            .build(mock_context(noop_assets()))
-            .unwrap();
+        .build(mock_context(noop_assets()))
+        .unwrap();
         let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
             .build()
             .unwrap();

@@ -143,11 +143,16 @@ mod tests {
 
     #[test]
     fn csv_export_quotes_what_would_break_a_row_and_defuses_formulas() {
-        let csv = errors_csv(&[error("42", "Email, \"work\"\nis invalid"), error("=1+1", "x")]);
+        let csv = errors_csv(&[
+            error("42", "Email, \"work\"\nis invalid"),
+            error("=1+1", "x"),
+        ]);
         let lines: Vec<&str> = csv.split("\r\n").collect();
         assert!(lines[0].starts_with("record,entity,direction"), "{csv}");
         assert!(
-            lines[1].starts_with("42,contact,toDynamics,update,0x80040265,\"Email, \"\"work\"\"\nis invalid\",3,"),
+            lines[1].starts_with(
+                "42,contact,toDynamics,update,0x80040265,\"Email, \"\"work\"\"\nis invalid\",3,"
+            ),
             "commas, quotes and newlines stay inside one quoted cell: {csv}"
         );
         assert!(
