@@ -163,16 +163,21 @@ pub enum KeychainStatus {
 struct Declarations {
     cfg: ts_rs::Config,
     seen: std::collections::HashSet<String>,
-    out: Vec<String>,
+    /// Keyed by type name: the file lists them by name, whatever order the compiler visits them in.
+    out: std::collections::BTreeMap<String, String>,
 }
 
 impl ts_rs::TypeVisitor for Declarations {
     fn visit<T: TS + 'static + ?Sized>(&mut self) {
         // Only declared types have an output path; built-ins (string, number...) have none.
-        if T::output_path().is_none() || !self.seen.insert(T::ident(&self.cfg)) {
+        if T::output_path().is_none() {
             return;
         }
-        self.out.push(T::decl(&self.cfg));
+        let name = T::ident(&self.cfg);
+        if !self.seen.insert(name.clone()) {
+            return;
+        }
+        self.out.insert(name, T::decl(&self.cfg));
         T::visit_dependencies(self);
     }
 }
@@ -185,7 +190,7 @@ pub fn typescript_bindings() -> String {
     let mut declarations = Declarations {
         cfg: ts_rs::Config::default().with_large_int("number"),
         seen: std::collections::HashSet::new(),
-        out: Vec::new(),
+        out: std::collections::BTreeMap::new(),
     };
     declarations.visit::<IpcError>();
     declarations.visit::<StartupReport>();
@@ -216,9 +221,9 @@ pub fn typescript_bindings() -> String {
         "// Generated from the Rust IPC types (src-tauri/src/ipc.rs) by `cargo xtask bindings`.\n\
          // Do not edit: a test fails when this file differs from what the Rust types produce.\n",
     );
-    for decl in declarations.out {
+    for decl in declarations.out.values() {
         out.push_str("\nexport ");
-        out.push_str(&decl);
+        out.push_str(decl);
         out.push('\n');
     }
     out

@@ -220,6 +220,40 @@ impl App {
         }
     }
 
+    /// Reaches the element matching `css` with the Tab key alone (from wherever the focus is) and
+    /// activates it with `key` (Enter for a button, Space for a checkbox), as a keyboard-only user.
+    pub async fn press(&self, css: &str, key: fantoccini::key::Key) {
+        let target = self.find(css).await;
+        let id = target.attr("id").await.ok().flatten();
+        assert!(id.is_some(), "`{css}` needs an id to be told apart");
+        let deadline = Instant::now() + PATIENCE;
+        for _ in 0..80 {
+            let active = self
+                .client
+                .active_element()
+                .await
+                .expect("a focused element");
+            let focused = active.attr("id").await.ok().flatten() == id;
+            if focused && target.is_enabled().await.unwrap_or(false) {
+                active
+                    .send_keys(&char::from(key).to_string())
+                    .await
+                    .unwrap_or_else(|e| panic!("cannot press a key on `{css}`: {e}"));
+                return;
+            }
+            if focused {
+                // Focused but still disabled (a check running): wait, then go round again.
+                assert!(Instant::now() < deadline, "`{css}` stayed disabled");
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            active
+                .send_keys(&char::from(fantoccini::key::Key::Tab).to_string())
+                .await
+                .expect("press Tab");
+        }
+        panic!("`{css}` cannot be reached with the Tab key");
+    }
+
     /// Replaces the text of the input matching `css` with `text`, as typed keys.
     pub async fn fill(&self, css: &str, text: &str) {
         let input = self.find(css).await;

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use dynasync_sandbox::{Sandbox, SandboxConfig};
 use dynasync_tests::app::{App, PATIENCE, SYNC_PATIENCE};
 use dynasync_tests::control::{Control, people, rows};
+use fantoccini::key::Key;
 use serde_json::{Value, json};
 
 /// A message of the UI's catalogue (`en` or `fr`), to assert what the user reads.
@@ -41,14 +42,38 @@ async fn checks_pass(app: &App, list: &str) {
     );
 }
 
+/// How the test user works the wizard.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Via {
+    Mouse,
+    /// The Tab key to move, Enter on buttons and Space on checkboxes: nothing else.
+    Keyboard,
+}
+
+impl Via {
+    async fn button(self, app: &App, css: &str) {
+        match self {
+            Via::Mouse => app.click(css).await,
+            Via::Keyboard => app.press(css, Key::Enter).await,
+        }
+    }
+
+    async fn checkbox(self, app: &App, css: &str) {
+        match self {
+            Via::Mouse => app.click(css).await,
+            Via::Keyboard => app.press(css, Key::Space).await,
+        }
+    }
+}
+
 /// Walks the wizard on the built-in sandbox with every default, in `language`, saving a screenshot
 /// (and an accessibility audit) of each step, and starts the first sync.
-async fn set_up_sandbox(app: &App, language: &str) {
+async fn set_up_sandbox(app: &App, language: &str, via: Via) {
     let t = |key: &str| message(language, key);
     app.wait_for_text("#welcome-title", &t("welcome.title"))
         .await;
     screen(app, &format!("{language}-1-welcome")).await;
-    app.click("#choose-sandbox").await;
+    via.button(app, "#choose-sandbox").await;
 
     app.wait_for_text("#step-title", &t("dynamics.title")).await;
     assert!(
@@ -66,39 +91,39 @@ async fn set_up_sandbox(app: &App, language: &str) {
         "",
         "a secret never comes back to the UI, even the sandbox's"
     );
-    app.click("#confirm-org").await;
-    app.click("#validate-dynamics").await;
+    via.checkbox(app, "#confirm-org").await;
+    via.button(app, "#validate-dynamics").await;
     checks_pass(app, "#dynamics-checks").await;
     screen(app, &format!("{language}-2-dynamics")).await;
-    app.click("#step-next").await;
+    via.button(app, "#step-next").await;
 
     app.wait_for_text("#step-title", &t("marketo.title")).await;
-    app.click("#validate-marketo").await;
+    via.button(app, "#validate-marketo").await;
     checks_pass(app, "#marketo-checks").await;
     app.wait_for("#marketo-budget", PATIENCE).await;
     screen(app, &format!("{language}-3-marketo")).await;
-    app.click("#step-next").await;
+    via.button(app, "#step-next").await;
 
     app.wait_for_text("#step-title", &t("fields.title")).await;
     app.wait_for(".fields-table tbody tr[data-column]", PATIENCE)
         .await;
     screen(app, &format!("{language}-4-fields")).await;
-    app.click("#step-next").await;
+    via.button(app, "#step-next").await;
 
     app.wait_for_text("#step-title", &t("custom.title")).await;
     app.wait_gone("main [role=status]").await;
     screen(app, &format!("{language}-5-custom-entities")).await;
-    app.click("#step-next").await;
+    via.button(app, "#step-next").await;
 
     app.wait_for_text("#step-title", &t("options.title")).await;
     app.wait_for("#reserve", PATIENCE).await;
     screen(app, &format!("{language}-6-options")).await;
-    app.click("#step-next").await;
+    via.button(app, "#step-next").await;
 
     app.wait_for_text("#step-title", &t("review.title")).await;
     app.wait_for("#preview-operations", SYNC_PATIENCE).await;
     screen(app, &format!("{language}-7-review")).await;
-    app.click("#step-next").await;
+    via.button(app, "#step-next").await;
 
     // The dashboard shows the first sync's counts once it has ended.
     app.wait_for("#synced-counts[data-run-id]", SYNC_PATIENCE)
@@ -174,7 +199,7 @@ async fn welcome_step_renders_in_english_and_switches_to_french() {
 #[ignore = "needs a display, tauri-driver and WebKitWebDriver: run `cargo xtask test`"]
 async fn sandbox_setup_runs_the_first_sync_and_the_dashboard_counts_match_the_sandbox() {
     let app = App::launch(&[]).await;
-    set_up_sandbox(&app, "en").await;
+    set_up_sandbox(&app, "en", Via::Mouse).await;
     screen(&app, "en-8-dashboard").await;
 
     let contacts = created(&app, "contact → Marketo").await;
@@ -230,7 +255,7 @@ async fn sandbox_setup_runs_the_first_sync_and_the_dashboard_counts_match_the_sa
 #[ignore = "needs a display, tauri-driver and WebKitWebDriver: run `cargo xtask test`"]
 async fn an_edit_made_as_a_user_in_the_sandbox_appears_after_quick_sync() {
     let app = App::launch(&[]).await;
-    set_up_sandbox(&app, "en").await;
+    set_up_sandbox(&app, "en", Via::Mouse).await;
     let control = sandbox_control(&app).await;
 
     let contact = "tr.sandbox-person[data-side=dynamics][data-entity=contacts]";
@@ -347,7 +372,7 @@ async fn a_wrong_secret_shows_a_red_check_with_its_fix_and_the_corrected_one_pas
 #[ignore = "needs a display, tauri-driver and WebKitWebDriver: run `cargo xtask test`"]
 async fn adding_a_field_starts_its_backfill_and_its_progress_bar_moves() {
     let app = App::launch(&[]).await;
-    set_up_sandbox(&app, "en").await;
+    set_up_sandbox(&app, "en", Via::Mouse).await;
     let control = sandbox_control(&app).await;
 
     // Enough contacts for several back-fill batches, synced first; then slow answers so each
@@ -429,7 +454,7 @@ async fn adding_a_field_starts_its_backfill_and_its_progress_bar_moves() {
 
 #[tokio::test]
 #[ignore = "needs a display, tauri-driver and WebKitWebDriver: run `cargo xtask test`"]
-async fn the_whole_wizard_speaks_french() {
+async fn the_whole_wizard_speaks_french_and_works_with_the_keyboard_alone() {
     let app = App::launch(&[]).await;
     app.wait_for_attr("main", "data-startup", "done").await;
     app.find("#language")
@@ -437,8 +462,9 @@ async fn the_whole_wizard_speaks_french() {
         .select_by_value("fr")
         .await
         .expect("choose French");
-    // Every step's title and the dashboard are read from the French catalogue.
-    set_up_sandbox(&app, "fr").await;
+    // Every step's title and the dashboard are read from the French catalogue; the whole wizard
+    // is worked with the keyboard alone.
+    set_up_sandbox(&app, "fr", Via::Keyboard).await;
     app.wait_for_text("#sync-state-label", &message("fr", "state.idle"))
         .await;
     app.wait_for_text("#quick-sync", &message("fr", "dashboard.quickSync"))
