@@ -6,6 +6,7 @@ use std::pin::Pin;
 
 use serde::Serialize;
 
+mod app;
 mod dataverse;
 mod marketo;
 
@@ -73,5 +74,10 @@ pub struct Scenario {
 
 /// Every scenario, in the order the report lists them.
 pub fn scenarios() -> Vec<Scenario> {
-    vec![dataverse::READ, marketo::SYNC, marketo::MEMORY]
+    vec![
+        dataverse::READ,
+        marketo::SYNC,
+        marketo::MEMORY,
+        app::STARTUP,
+    ]
 }
