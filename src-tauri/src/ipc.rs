@@ -3,15 +3,24 @@
 //! The web UI imports `ui/src/lib/ipc/bindings.ts`, generated from these types by
 //! [`typescript_bindings`]; a test fails when the file is stale (`cargo xtask bindings` rewrites it).
 
-use dynasync_engine::EngineError;
-use dynasync_engine::setup::form::FieldError;
+use dynasync_engine::people::{DynamicsUser, MarketoPersonSummary, PersonRequest};
+use dynasync_engine::preview::Preview;
+use dynasync_engine::setup::catalog::{CustomEntityOption, EntityFields};
+use dynasync_engine::setup::checks::CheckReport;
+use dynasync_engine::setup::flow::{Selection, SetupState, SyncOptions};
+use dynasync_engine::setup::form::{DynamicsForm, FieldError, MarketoForm};
 use dynasync_engine::status::Status;
 use dynasync_engine::store::errors::RecordError;
 use dynasync_engine::store::journal::Entry;
+use dynasync_engine::store::requests::SyncAs;
 use dynasync_engine::store::runs::Run;
+use dynasync_engine::{EngineError, MarketoList, Overview};
 use dynasync_secrets::{Backend, KeychainError};
 use serde::Serialize;
 use ts_rs::TS;
+
+use crate::sandbox::{SandboxPrefill, SandboxRestore};
+use crate::sandbox_control::{SandboxEdit, SandboxFaults, SandboxView};
 
 /// What the UI can branch on when a command fails. A variant is added only when the UI needs it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
@@ -44,7 +53,7 @@ pub struct IpcError {
 }
 
 impl IpcError {
-    fn new(code: ErrorCode, message: impl Into<String>) -> IpcError {
+    pub(crate) fn new(code: ErrorCode, message: impl Into<String>) -> IpcError {
         IpcError {
             code,
             message: message.into(),
@@ -55,6 +64,12 @@ impl IpcError {
 
 impl From<tauri::Error> for IpcError {
     fn from(error: tauri::Error) -> Self {
+        IpcError::new(ErrorCode::Internal, error.to_string())
+    }
+}
+
+impl From<std::io::Error> for IpcError {
+    fn from(error: std::io::Error) -> Self {
         IpcError::new(ErrorCode::Internal, error.to_string())
     }
 }
@@ -81,16 +96,42 @@ impl From<EngineError> for IpcError {
     }
 }
 
+/// How the app was started.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LaunchOptions {
+    /// `--sandbox` (what `cargo xtask demo` passes): the welcome step picks the sandbox at once.
+    pub auto_sandbox: bool,
+    /// `DYNASYNC_REPORT_READY=1`: print a line when the UI has painted (for `cargo xtask bench`).
+    pub report_ready: bool,
+}
+
+impl LaunchOptions {
+    pub fn from_env() -> LaunchOptions {
+        LaunchOptions {
+            auto_sandbox: std::env::args().any(|a| a == "--sandbox"),
+            report_ready: std::env::var_os("DYNASYNC_REPORT_READY").is_some(),
+        }
+    }
+}
+
 /// The answer to `startup_check`.
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct StartupReport {
     pub app_version: String,
     pub keychain: KeychainStatus,
+    /// What became of a sandbox setup saved by an earlier launch.
+    pub sandbox_restore: SandboxRestore,
+    /// Go straight to the sandbox (started with `--sandbox`).
+    pub auto_sandbox: bool,
 }
 
 impl StartupReport {
-    pub(crate) fn new(keychain: Result<Backend, KeychainError>) -> Self {
+    pub(crate) fn new(
+        keychain: Result<Backend, KeychainError>,
+        sandbox_restore: SandboxRestore,
+        launch: &LaunchOptions,
+    ) -> Self {
         let keychain = match keychain {
             Ok(backend) => KeychainStatus::Ready {
                 backend: backend.display_name().to_owned(),
@@ -102,6 +143,8 @@ impl StartupReport {
         StartupReport {
             app_version: env!("CARGO_PKG_VERSION").to_owned(),
             keychain,
+            sandbox_restore,
+            auto_sandbox: launch.auto_sandbox,
         }
     }
 }
@@ -120,16 +163,21 @@ pub enum KeychainStatus {
 struct Declarations {
     cfg: ts_rs::Config,
     seen: std::collections::HashSet<String>,
-    out: Vec<String>,
+    /// Keyed by type name: the file lists them by name, whatever order the compiler visits them in.
+    out: std::collections::BTreeMap<String, String>,
 }
 
 impl ts_rs::TypeVisitor for Declarations {
     fn visit<T: TS + 'static + ?Sized>(&mut self) {
         // Only declared types have an output path; built-ins (string, number...) have none.
-        if T::output_path().is_none() || !self.seen.insert(T::ident(&self.cfg)) {
+        if T::output_path().is_none() {
             return;
         }
-        self.out.push(T::decl(&self.cfg));
+        let name = T::ident(&self.cfg);
+        if !self.seen.insert(name.clone()) {
+            return;
+        }
+        self.out.insert(name, T::decl(&self.cfg));
         T::visit_dependencies(self);
     }
 }
@@ -142,7 +190,7 @@ pub fn typescript_bindings() -> String {
     let mut declarations = Declarations {
         cfg: ts_rs::Config::default().with_large_int("number"),
         seen: std::collections::HashSet::new(),
-        out: Vec::new(),
+        out: std::collections::BTreeMap::new(),
     };
     declarations.visit::<IpcError>();
     declarations.visit::<StartupReport>();
@@ -150,13 +198,32 @@ pub fn typescript_bindings() -> String {
     declarations.visit::<Run>();
     declarations.visit::<RecordError>();
     declarations.visit::<Entry>();
+    declarations.visit::<Overview>();
+    declarations.visit::<SetupState>();
+    declarations.visit::<SandboxPrefill>();
+    declarations.visit::<DynamicsForm>();
+    declarations.visit::<MarketoForm>();
+    declarations.visit::<CheckReport>();
+    declarations.visit::<EntityFields>();
+    declarations.visit::<CustomEntityOption>();
+    declarations.visit::<Selection>();
+    declarations.visit::<SyncOptions>();
+    declarations.visit::<MarketoList>();
+    declarations.visit::<Preview>();
+    declarations.visit::<MarketoPersonSummary>();
+    declarations.visit::<DynamicsUser>();
+    declarations.visit::<PersonRequest>();
+    declarations.visit::<SyncAs>();
+    declarations.visit::<SandboxView>();
+    declarations.visit::<SandboxEdit>();
+    declarations.visit::<SandboxFaults>();
     let mut out = String::from(
         "// Generated from the Rust IPC types (src-tauri/src/ipc.rs) by `cargo xtask bindings`.\n\
          // Do not edit: a test fails when this file differs from what the Rust types produce.\n",
     );
-    for decl in declarations.out {
+    for decl in declarations.out.values() {
         out.push_str("\nexport ");
-        out.push_str(&decl);
+        out.push_str(decl);
         out.push('\n');
     }
     out

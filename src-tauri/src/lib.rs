@@ -8,7 +8,10 @@ pub mod commands;
 mod events;
 mod i18n;
 pub mod ipc;
+pub mod sandbox;
+pub mod sandbox_control;
 mod tray;
+pub mod wizard;
 
 use std::sync::Arc;
 
@@ -16,23 +19,74 @@ use dynasync_engine::{Engine, default_data_dir, keychain_service};
 use dynasync_secrets::{Keychain, SecretStore};
 use tauri::{Builder, Manager, Runtime, WindowEvent};
 
-/// Registers the managed engine and the commands. Shared by [`run`] and the mock-runtime tests.
-pub fn setup<R: Runtime>(builder: Builder<R>, engine: Engine) -> Builder<R> {
+use crate::ipc::LaunchOptions;
+use crate::sandbox::SandboxHost;
+use crate::sandbox_control::SandboxData;
+
+/// Registers the managed engine, the sandbox host and the commands. Shared by [`run`] and the
+/// mock-runtime tests.
+pub fn setup<R: Runtime>(
+    builder: Builder<R>,
+    engine: Engine,
+    sandbox: SandboxHost,
+    launch: LaunchOptions,
+) -> Builder<R> {
     builder
         .manage(engine)
+        .manage(sandbox)
+        .manage(launch)
         .invoke_handler(tauri::generate_handler![
             commands::startup_check,
+            commands::ui_ready,
             commands::status,
+            commands::overview,
             commands::quick_sync,
             commands::pause,
             commands::resume,
+            commands::confirm,
+            commands::disconnect,
             commands::runs,
             commands::errors,
             commands::retry_errors,
+            commands::export_errors,
             commands::why,
             commands::language,
             commands::set_language,
+            commands::find_marketo_people,
+            commands::dynamics_users,
+            commands::sync_person_to_dynamics,
+            commands::person_requests,
+            commands::sandbox_view,
+            commands::sandbox_edit,
+            commands::sandbox_simulate,
+            commands::sandbox_faults,
+            wizard::setup_state,
+            wizard::choose_sandbox,
+            wizard::choose_own_systems,
+            wizard::check_dynamics,
+            wizard::check_marketo,
+            wizard::catalog,
+            wizard::custom_entities,
+            wizard::save_selection,
+            wizard::options,
+            wizard::set_options,
+            wizard::marketo_lists,
+            wizard::preview,
+            wizard::finish_setup,
         ])
+}
+
+/// Resumes what the last launch left: a sandbox setup is set up again on this launch's fresh
+/// sandbox; a real one starts syncing.
+async fn resume(engine: Engine, app: tauri::AppHandle) {
+    let host = app.state::<SandboxHost>();
+    sandbox::restore(&engine, &host, wizard::PROCESS_NAME).await;
+    let configured = engine.overview().await.is_ok_and(|o| o.configured);
+    if configured && !engine.is_running() {
+        if let Err(error) = engine.start(wizard::PROCESS_NAME).await {
+            eprintln!("Dynasync could not start syncing: {error}");
+        }
+    }
 }
 
 /// Starts the desktop app.
@@ -56,7 +110,8 @@ pub fn run() {
         .plugin(tauri_plugin_window_state::Builder::default().build())
         .plugin(tauri_plugin_notification::init());
     let started = engine.clone();
-    let app = setup(builder, engine.clone())
+    let sandbox = SandboxHost::new(SandboxData::from_env()).restoring();
+    let app = setup(builder, engine.clone(), sandbox, LaunchOptions::from_env())
         .setup(move |app| {
             let language = tauri::async_runtime::block_on(started.language())
                 .ok()
@@ -68,6 +123,7 @@ pub fn run() {
                 );
             }
             events::forward_status(app.handle().clone(), started.clone());
+            tauri::async_runtime::spawn(resume(started.clone(), app.handle().clone()));
             Ok(())
         })
         .on_window_event(|window, event| {

@@ -2,6 +2,9 @@
 
 use std::sync::Arc;
 
+use dynasync_app::ipc::LaunchOptions;
+use dynasync_app::sandbox::SandboxHost;
+use dynasync_app::sandbox_control::SandboxData;
 use dynasync_engine::Engine;
 use dynasync_secrets::MemoryStore;
 use serde_json::{Value, json};
@@ -27,9 +30,14 @@ impl App {
     fn new() -> App {
         let dir = tempfile::tempdir().unwrap();
         let engine = Engine::open(dir.path(), Arc::new(MemoryStore::default())).unwrap();
-        let app = dynasync_app::setup(mock_builder(), engine)
-            .build(mock_context(noop_assets()))
-            .unwrap();
+        let app = dynasync_app::setup(
+            mock_builder(),
+            engine,
+            SandboxHost::new(SandboxData::Tiny),
+            LaunchOptions::default(),
+        )
+        .build(mock_context(noop_assets()))
+        .unwrap();
         let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
             .build()
             .unwrap();
@@ -102,4 +110,70 @@ fn the_chosen_language_is_kept_by_the_engine() {
     app.invoke("set_language", json!({"language": "fr"}))
         .unwrap();
     assert_eq!(app.invoke("language", json!({})).unwrap(), json!("fr"));
+}
+
+#[test]
+fn choosing_the_sandbox_prefills_every_credential_but_never_answers_a_secret() {
+    let app = App::new();
+    let prefill = app
+        .invoke("choose_sandbox", json!({}))
+        .expect("the sandbox starts in the app");
+    assert!(
+        prefill["orgUrl"]
+            .as_str()
+            .unwrap()
+            .starts_with("http://127.0.0.1:"),
+        "{prefill}"
+    );
+    assert!(
+        !prefill.to_string().to_lowercase().contains("secret"),
+        "the sandbox's secrets go to the keychain, not to the UI: {prefill}"
+    );
+    let form = json!({
+        "orgUrl": prefill["orgUrl"], "connection": "app", "tenant": prefill["tenant"],
+        "clientId": prefill["clientId"], "authorityHost": prefill["authorityHost"],
+    });
+    let report = app
+        .invoke("check_dynamics", json!({ "form": form }))
+        .expect("the form is valid");
+    assert_eq!(
+        report["ok"],
+        json!(true),
+        "an empty secret means the one the sandbox kept in the keychain: {report}"
+    );
+    let state = app.invoke("setup_state", json!({})).unwrap();
+    assert_eq!(state["sandbox"], json!(true));
+    assert_eq!(state["dynamics"]["clientSecretSaved"], json!(true));
+}
+
+#[test]
+fn a_wrong_form_names_each_field_and_its_problem() {
+    let form = json!({"orgUrl": "http://crm.example.com", "connection": "app", "tenant": "", "clientId": "x"});
+    let error = App::new()
+        .invoke("check_dynamics", json!({ "form": form }))
+        .expect_err("refused before anything is contacted");
+    assert_eq!(error["code"], json!("invalidInput"));
+    let fields = error["fields"].to_string();
+    for expected in [
+        r#"{"field":"orgUrl","problem":"httpNotAllowed"}"#,
+        r#"{"field":"tenant","problem":"required"}"#,
+        r#"{"field":"clientId","problem":"notAGuid"}"#,
+    ] {
+        assert!(
+            fields.contains(expected),
+            "{expected} missing from {fields}"
+        );
+    }
+}
+
+#[test]
+fn the_sandbox_panel_answers_only_in_sandbox_mode() {
+    let error = App::new()
+        .invoke("sandbox_view", json!({}))
+        .expect_err("no sandbox runs");
+    assert_eq!(
+        error["code"],
+        json!("notConfigured"),
+        "the UI must be told to pick the sandbox first: {error}"
+    );
 }

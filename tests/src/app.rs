@@ -1,4 +1,5 @@
-//! The real desktop app under WebDriver.
+//! The real desktop app under WebDriver: launching it on a fresh profile, finding, typing,
+//! waiting, screenshots, and an axe-core accessibility audit of the screen shown.
 
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -11,6 +12,9 @@ use serde_json::json;
 
 /// How long a screen may take to show what a test waits for.
 pub const PATIENCE: Duration = Duration::from_secs(15);
+
+/// How long a sync (the first one, a Quick Sync) may take on the tiny sample data.
+pub const SYNC_PATIENCE: Duration = Duration::from_secs(90);
 
 /// A running app, driven through WebDriver. Dropping it ends the session and tauri-driver.
 #[derive(Debug)]
@@ -70,6 +74,11 @@ pub fn app_binary() -> PathBuf {
         })
 }
 
+/// axe-core, installed with the UI's npm packages.
+fn axe_source() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/node_modules/axe-core/axe.min.js")
+}
+
 /// Where screenshots go: `DYNASYNC_SCREENSHOTS`, else `target/screenshots`.
 pub fn screenshot_dir() -> PathBuf {
     std::env::var_os("DYNASYNC_SCREENSHOTS")
@@ -108,6 +117,8 @@ impl App {
             .env("XDG_DATA_HOME", profile.join("data"))
             .env("XDG_CONFIG_HOME", profile.join("config"))
             .env("XDG_CACHE_HOME", profile.join("cache"))
+            // The built-in sandbox starts with its tiny sample set: a first sync takes seconds.
+            .env("DYNASYNC_SANDBOX_DATA", "tiny")
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {driver_bin}: {e} (set TAURI_DRIVER)"));
         let driver = Driver(driver);
@@ -187,6 +198,161 @@ impl App {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         panic!("`{css}` should have {name}={value:?} but has {last:?}");
+    }
+
+    /// Clicks the element matching `css` once it is there and enabled.
+    pub async fn click(&self, css: &str) {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let element = self.find(css).await;
+            if element.is_enabled().await.unwrap_or(false) {
+                element
+                    .click()
+                    .await
+                    .unwrap_or_else(|e| panic!("cannot click `{css}`: {e}"));
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "`{css}` stayed disabled for {PATIENCE:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Reaches the element matching `css` with the Tab key alone (from wherever the focus is) and
+    /// activates it with `key` (Enter for a button, Space for a checkbox), as a keyboard-only user.
+    pub async fn press(&self, css: &str, key: fantoccini::key::Key) {
+        let target = self.find(css).await;
+        let id = target.attr("id").await.ok().flatten();
+        assert!(id.is_some(), "`{css}` needs an id to be told apart");
+        let deadline = Instant::now() + PATIENCE;
+        for _ in 0..80 {
+            let active = self
+                .client
+                .active_element()
+                .await
+                .expect("a focused element");
+            let focused = active.attr("id").await.ok().flatten() == id;
+            if focused && target.is_enabled().await.unwrap_or(false) {
+                active
+                    .send_keys(&char::from(key).to_string())
+                    .await
+                    .unwrap_or_else(|e| panic!("cannot press a key on `{css}`: {e}"));
+                return;
+            }
+            if focused {
+                // Focused but still disabled (a check running): wait, then go round again.
+                assert!(Instant::now() < deadline, "`{css}` stayed disabled");
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            active
+                .send_keys(&char::from(fantoccini::key::Key::Tab).to_string())
+                .await
+                .expect("press Tab");
+        }
+        panic!("`{css}` cannot be reached with the Tab key");
+    }
+
+    /// Replaces the text of the input matching `css` with `text`, as typed keys.
+    pub async fn fill(&self, css: &str, text: &str) {
+        let input = self.find(css).await;
+        input.clear().await.expect("clear the input");
+        input
+            .send_keys(text)
+            .await
+            .unwrap_or_else(|e| panic!("cannot type into `{css}`: {e}"));
+    }
+
+    /// The value of the input matching `css`.
+    pub async fn value(&self, css: &str) -> String {
+        self.find(css)
+            .await
+            .prop("value")
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_default()
+    }
+
+    /// The text of the element matching `css`.
+    pub async fn text(&self, css: &str) -> String {
+        self.find(css).await.text().await.unwrap_or_default()
+    }
+
+    /// The attribute `name` of the element matching `css`.
+    pub async fn attr(&self, css: &str, name: &str) -> Option<String> {
+        self.find(css).await.attr(name).await.ok().flatten()
+    }
+
+    /// Waits until an element matches `css`, for up to `patience`.
+    pub async fn wait_for(&self, css: &str, patience: Duration) -> Element {
+        match self
+            .client
+            .wait()
+            .at_most(patience)
+            .for_element(Locator::Css(css))
+            .await
+        {
+            Ok(element) => element,
+            Err(e) => {
+                let shot = self.screenshot("failed-wait").await;
+                panic!(
+                    "no element `{css}` within {patience:?}: {e} (screen: {})",
+                    shot.display()
+                )
+            }
+        }
+    }
+
+    /// Waits until nothing matches `css` any more.
+    pub async fn wait_gone(&self, css: &str) {
+        let deadline = Instant::now() + PATIENCE;
+        while self.exists(css).await {
+            assert!(
+                Instant::now() < deadline,
+                "`{css}` was still there after {PATIENCE:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Runs axe-core on the screen shown and fails on any serious or critical violation, naming
+    /// the rule and the elements.
+    pub async fn assert_accessible(&self, screen: &str) {
+        let source = std::fs::read_to_string(axe_source()).unwrap_or_else(|e| {
+            panic!(
+                "axe-core is missing ({e}): run `npm --prefix ui ci` ({})",
+                axe_source().display()
+            )
+        });
+        self.client
+            .execute(&source, vec![])
+            .await
+            .expect("inject axe-core");
+        let result = self
+            .client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];\n\
+                 axe.run(document)\n\
+                   .then(r => done({ passes: r.passes.length, violations: r.violations\n\
+                     .filter(v => v.impact === 'serious' || v.impact === 'critical')\n\
+                     .map(v => ({ id: v.id, help: v.help, nodes: v.nodes.map(n => n.target.join(' ')) })) }))\n\
+                   .catch(e => done({ passes: 0, violations: [String(e)] }));",
+                vec![],
+            )
+            .await
+            .expect("run axe-core");
+        let violations = result["violations"].as_array().cloned().unwrap_or_default();
+        assert!(
+            violations.is_empty(),
+            "the {screen} screen must have no serious or critical accessibility violation: {}",
+            serde_json::to_string_pretty(&violations).unwrap_or_default()
+        );
+        assert!(
+            result["passes"].as_u64().unwrap_or(0) > 0,
+            "axe-core must have checked the {screen} screen: {result}"
+        );
     }
 
     /// Saves a screenshot of the window as `<screenshot dir>/<name>.png` for a person to look at.

@@ -11,7 +11,7 @@ use dynasync_tests::control::{Control, people, person_of};
 use dynasync_tests::setup;
 use dynasync_tests::world::World;
 use reqwest::Method;
-use serde_json::{Value, json};
+use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
 /// A storm every 300 ms, in turn a Dataverse 429, a Marketo 606 and a Marketo 615, with 10 % of 5xx
@@ -55,7 +55,7 @@ async fn a_full_sync_converges_through_5xx_storms_and_revoked_tokens_within_the_
         .control
         .dynamics_bulk(
             "contacts",
-            (0..2_000)
+            (0..900)
                 .map(|i| json!({"lastname": format!("F{i}"), "emailaddress1": format!("f{i}@example.com")}))
                 .collect(),
         )
@@ -64,7 +64,7 @@ async fn a_full_sync_converges_through_5xx_storms_and_revoked_tokens_within_the_
         .control
         .dynamics_bulk(
             "leads",
-            (0..300)
+            (0..200)
                 .map(|i| json!({"lastname": format!("G{i}"), "emailaddress1": format!("g{i}@example.com")}))
                 .collect(),
         )

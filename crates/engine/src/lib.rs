@@ -7,6 +7,7 @@
 //! plus Quick Sync), and the SQLite store with its migrations and journal.
 
 mod activities;
+mod app_support;
 mod clients;
 pub mod config;
 mod engine;
@@ -25,6 +26,7 @@ pub mod status;
 pub mod store;
 pub mod value;
 
+pub use app_support::{MarketoList, errors_csv};
 pub use clients::ClientLimits;
 pub use engine::{Backlog, Engine, Overview, database_path, default_data_dir, keychain_service};
 pub use error::EngineError;

@@ -15,7 +15,8 @@ const HELP: &str = "\
 cargo xtask <command>
 
 Commands:
-  demo       install what is missing, build the UI and the app, and open the app
+  demo       install what is missing, build the UI and the app, and open the app on its built-in
+             sandbox
   test       install what is missing and run every test (Rust, UI, keychain, WebDriver e2e);
              prints one summary and fails if any part fails or runs no test
   ui         install the UI's npm packages and build the UI into ui/dist
@@ -91,13 +92,36 @@ fn demo(install: bool) -> Result<(), String> {
                 .into(),
         );
     }
-    println!("\nStarting Dynasync. Close the window or press Ctrl-C here to stop it.");
+    println!(
+        "\nStarting Dynasync on its built-in sandbox. Quit it from the tray (closing the window \
+         keeps it syncing) or press Ctrl-C here."
+    );
     cargo()
-        .args(["run", "--locked", "--package", "dynasync-app"])
+        .args([
+            "run",
+            "--locked",
+            "--package",
+            "dynasync-app",
+            "--",
+            "--sandbox",
+        ])
         .run()
 }
 
 fn bench(args: &[String]) -> Result<(), String> {
+    // The app's startup is measured on the shipping build: release, UI embedded.
+    build_ui()?;
+    cargo()
+        .args([
+            "build",
+            "--locked",
+            "--release",
+            "--package",
+            "dynasync-app",
+            "--features",
+            "custom-protocol",
+        ])
+        .run()?;
     let passed: Vec<&String> = args
         .iter()
         .filter(|a| a.as_str() != "bench" && a.as_str() != "--no-install")
@@ -114,6 +138,10 @@ fn bench(args: &[String]) -> Result<(), String> {
             "--",
         ])
         .args(passed)
+        .env(
+            "DYNASYNC_APP_BIN",
+            root().join("target/release/dynasync-app"),
+        )
         .run()
 }
 

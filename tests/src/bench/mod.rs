@@ -6,6 +6,7 @@ use std::pin::Pin;
 
 use serde::Serialize;
 
+mod app;
 mod dataverse;
 mod generate;
 mod marketo;
@@ -79,5 +80,6 @@ pub fn scenarios() -> Vec<Scenario> {
         marketo::SYNC,
         marketo::MEMORY,
         generate::GENERATE,
+        app::STARTUP,
     ]
 }
