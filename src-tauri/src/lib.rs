@@ -82,10 +82,11 @@ async fn resume(engine: Engine, app: tauri::AppHandle) {
     let host = app.state::<SandboxHost>();
     sandbox::restore(&engine, &host, wizard::PROCESS_NAME).await;
     let configured = engine.overview().await.is_ok_and(|o| o.configured);
-    if configured && !engine.is_running() {
-        if let Err(error) = engine.start(wizard::PROCESS_NAME).await {
-            eprintln!("Dynasync could not start syncing: {error}");
-        }
+    if configured
+        && !engine.is_running()
+        && let Err(error) = engine.start(wizard::PROCESS_NAME).await
+    {
+        eprintln!("Dynasync could not start syncing: {error}");
     }
 }
 
