@@ -102,7 +102,6 @@ impl Control {
         .await;
     }
 
-    /// Creates a Marketo person as a marketer; returns its id.
     /// Loads Marketo people in bulk (no limits, no activities); their ids in row order.
     pub async fn marketo_bulk(&self, rows: Vec<Value>) -> Vec<i64> {
         let answer = self
@@ -120,6 +119,7 @@ impl Control {
             .collect()
     }
 
+    /// Creates a Marketo person as a marketer; returns its id.
     pub async fn marketo_create(&self, fields: Value) -> i64 {
         let lead = self
             .call(
