@@ -54,7 +54,7 @@ async fn sandbox(count: usize, limits: Limits) -> Result<(Sandbox, Control), Str
     .await
     .map_err(|e| e.to_string())?;
     let control = Control::new(&sandbox.info().control_url);
-    const CHUNK: usize = 20_000;
+    const CHUNK: usize = 5_000;
     for first in (0..count).step_by(CHUNK) {
         let rows = (first..count.min(first + CHUNK))
             .map(|i| {
