@@ -748,7 +748,7 @@ impl<'a, 'b> Planner<'a, 'b> {
                 self.plan.skipped.push(Skip {
                     entity: entity.clone(),
                     record: d.id.to_string(),
-                    code: "ambiguous-match",
+                    code: crate::store::errors::AMBIGUOUS_MATCH,
                     message: format!(
                         "{} Marketo people share this email address ({}); merge them in Marketo and Dynasync will link the one left",
                         ids.len(),
