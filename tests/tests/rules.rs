@@ -200,7 +200,6 @@ async fn a_marketo_edit_of_one_way_data_stays_in_marketo_until_the_next_dynamics
         json!("Account Executive"),
         "Dynamics always wins for users (R20)"
     );
-    
 }
 
 #[tokio::test]
@@ -230,7 +229,10 @@ async fn an_account_change_updates_the_company_of_all_its_people_over_a_marketo_
     // A marketer edits the company fields of one person: it changes the company for all of them.
     world
         .control
-        .marketo_update(persons[0], json!({"company": "Acme Typo", "billingCity": "Lion"}))
+        .marketo_update(
+            persons[0],
+            json!({"company": "Acme Typo", "billingCity": "Lion"}),
+        )
         .await;
     world.cycle().await;
     assert_eq!(
@@ -332,7 +334,8 @@ async fn an_account_with_more_than_5000_contacts_syncs_its_change_without_an_act
 #[tokio::test]
 async fn a_dynamics_merge_lets_the_winners_filter_decide_r40() {
     // (loser's filter, winner's filter) -> whether the winner syncs afterwards (R40's table).
-    for (loser_filter, winner_filter) in [(true, true), (false, false), (false, true), (true, false)]
+    for (loser_filter, winner_filter) in
+        [(true, true), (false, false), (false, true), (true, false)]
     {
         let case = format!("loser {loser_filter}, winner {winner_filter}");
         let world = World::new().await;
@@ -565,7 +568,10 @@ async fn an_opportunitys_customer_and_its_change_are_reflected_in_marketo_r56() 
         .await;
     world.cycle().await;
     let snapshot = world.control.snapshot().await;
-    assert_eq!(opportunity(&snapshot, &deal)["externalCompanyId"], json!(south));
+    assert_eq!(
+        opportunity(&snapshot, &deal)["externalCompanyId"],
+        json!(south)
+    );
     assert_eq!(
         roles(&snapshot, &deal),
         [(bo_person, "Customer".to_owned())],
@@ -653,7 +659,12 @@ async fn a_replaced_marketo_instance_stops_the_sync_and_changes_nothing_r91_r93(
         .await;
     match cycle_outcome(&world, false).await {
         CycleOutcome::Stopped(reason) => {
-            assert_eq!(reason.code, StopCode::MarketoInstanceChanged, "{}", reason.detail);
+            assert_eq!(
+                reason.code,
+                StopCode::MarketoInstanceChanged,
+                "{}",
+                reason.detail
+            );
             assert!(
                 reason.detail.contains("set up again"),
                 "the explanation says what to do: {}",
@@ -769,4 +780,39 @@ async fn two_people_sharing_a_contacts_email_block_its_creation_until_resolved_r
             "{case}: the resolved ambiguity leaves the error list"
         );
     }
+}
+
+#[tokio::test]
+async fn dynasyncs_own_write_coming_back_does_not_bring_back_a_person_deleted_in_marketo_r67() {
+    let world = World::new().await;
+    let (id, person) = world
+        .with_lead(json!({"lastname": "Echo", "emailaddress1": "echo67@example.com", "companyname": "Echo Ltd"}))
+        .await;
+    world
+        .control
+        .marketo_update(person, json!({"city": "Oslo"}))
+        .await;
+    world.cycle().await;
+    assert_eq!(
+        world.dynamics_row("leads", &id).await["address1_city"],
+        json!("Oslo")
+    );
+    // Deleted in Marketo before Dynasync's write to Dynamics came back as a change.
+    world.control.marketo_delete(person).await;
+    world.cycle().await;
+    world.cycle().await;
+    assert!(
+        person_of(&world.control.snapshot().await, &id).is_none(),
+        "only a later change by someone in Dynamics brings the person back (R67, R68), not the echo of Dynasync's own write (R6)"
+    );
+    world
+        .control
+        .dynamics_update("leads", &id, json!({"lastname": "Back"}))
+        .await;
+    world.cycle().await;
+    assert_eq!(
+        person_of(&world.control.snapshot().await, &id).map(|p| p["lastName"].clone()),
+        Some(json!("Back")),
+        "a later change by someone in Dynamics does (R68)"
+    );
 }
