@@ -138,3 +138,18 @@ pub fn dynamics_client(info: &SandboxInfo) -> dynasync_dynamics::DataverseClient
     .build()
     .unwrap()
 }
+
+/// The connection sections of a `dynasync setup` file for the sandbox's app registration.
+pub fn setup_file(info: &SandboxInfo) -> String {
+    format!(
+        "[dynamics]\norg_url = \"{}\"\nconnection = \"app\"\ntenant = \"{}\"\nclient_id = \"{}\"\n\
+         authority_host = \"{}\"\n\n[marketo]\nrest_url = \"{}\"\nidentity_url = \"{}\"\nclient_id = \"{}\"\n",
+        info.dataverse.org_url,
+        info.entra.tenant_id,
+        info.app.client_id,
+        info.entra.authority_host,
+        info.marketo.rest_url,
+        info.marketo.identity_url,
+        info.marketo.client_id,
+    )
+}

@@ -128,6 +128,27 @@ async fn a_full_sync_converges_through_5xx_storms_and_revoked_tokens_within_the_
     let dataverse = &metrics["dataverse"];
     assert!(dataverse["maxIn300s"].as_u64().unwrap() <= 6_000);
     assert!(dataverse["maxInFlight"].as_u64().unwrap() <= 52);
+
+    // The dashboard's charts show what each run cost and how often Dynamics throttled it.
+    let runs = world.engine.runs(50).await.unwrap();
+    let sum = |f: fn(&dynasync_engine::store::runs::Run) -> u64| runs.iter().map(f).sum::<u64>();
+    let throttled = dataverse["endpoints"]
+        .as_object()
+        .unwrap()
+        .values()
+        .filter_map(|e| e["byStatus"]["429"].as_u64())
+        .sum::<u64>();
+    assert!(throttled > 0, "the storms throttled Dataverse");
+    assert_eq!(
+        sum(|r| r.stats.dynamics_throttled),
+        throttled,
+        "every 429 the sandbox answered is counted in a run"
+    );
+    assert!(
+        sum(|r| r.stats.dynamics_requests) >= dataverse["total"].as_u64().unwrap(),
+        "every Dataverse request is counted in a run"
+    );
+    assert!(sum(|r| r.stats.marketo_calls) > 0);
 }
 
 #[tokio::test]

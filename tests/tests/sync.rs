@@ -2,7 +2,8 @@
 //! either side through the control API, runs sync cycles and asserts both sides afterwards.
 
 use dynasync_engine::schedule::CycleOutcome;
-use dynasync_tests::control::{person_of, rows};
+use dynasync_engine::status::Phase;
+use dynasync_tests::control::person_of;
 use dynasync_tests::setup;
 use dynasync_tests::world::World;
 use serde_json::json;
@@ -26,7 +27,55 @@ async fn the_first_sync_copies_every_contact_to_marketo_r3() {
         assert_eq!(person["firstName"], json!(format!("Ada{i}")));
         assert_eq!(person["microsoftType"], json!("Contact"));
     }
-    let _ = rows(&snapshot, "contacts");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_first_copy_knows_each_entitys_total_before_it_ends() {
+    let world = World::new().await;
+    world
+        .control
+        .dynamics_bulk(
+            "contacts",
+            (0..6_000)
+                .map(|i| json!({"lastname": format!("P{i}"), "emailaddress1": format!("p{i}@example.com")}))
+                .collect(),
+        )
+        .await;
+    world.configure().await;
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let mut status = world.engine.status();
+    let watcher = tokio::spawn({
+        let seen = seen.clone();
+        async move {
+            while status.changed().await.is_ok() {
+                if let Some(run) = &status.borrow_and_update().run {
+                    seen.lock().unwrap().extend(
+                        run.entities
+                            .iter()
+                            .filter(|e| e.entity == "contact" && e.phase == Phase::FirstCopy)
+                            .map(|e| (e.done, e.total, e.eta_seconds)),
+                    );
+                }
+            }
+        }
+    });
+    world.cycle().await;
+    watcher.abort();
+    let seen = seen.lock().unwrap();
+    assert!(
+        seen.iter()
+            .any(|(done, total, _)| *done < 6_000 && *total == Some(6_000)),
+        "the progress bar has its total from the start of the copy: {seen:?}"
+    );
+    assert!(
+        seen.iter()
+            .any(|(done, _, eta)| *done > 0 && *done < 6_000 && eta.is_some()),
+        "and an ETA once records move: {seen:?}"
+    );
+    assert!(
+        seen.iter()
+            .all(|(done, total, _)| total.is_none_or(|t| *done <= t))
+    );
 }
 
 #[tokio::test]

@@ -8,26 +8,13 @@ use std::time::Duration;
 
 use dynasync_sandbox::{Sandbox, SandboxConfig};
 use dynasync_tests::control::{Control, people, rows};
+use dynasync_tests::setup::setup_file;
 use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
 
 const KILLS: usize = 60;
 const CONTACTS: usize = 3_000;
 const LEADS: usize = 500;
-
-fn setup_file(info: &dynasync_sandbox::SandboxInfo) -> String {
-    format!(
-        "[dynamics]\norg_url = \"{}\"\nconnection = \"app\"\ntenant = \"{}\"\nclient_id = \"{}\"\nauthority_host = \"{}\"\n\n\
-         [marketo]\nrest_url = \"{}\"\nidentity_url = \"{}\"\nclient_id = \"{}\"\n",
-        info.dataverse.org_url,
-        info.entra.tenant_id,
-        info.app.client_id,
-        info.entra.authority_host,
-        info.marketo.rest_url,
-        info.marketo.identity_url,
-        info.marketo.client_id,
-    )
-}
 
 fn dynasync(data: &std::path::Path) -> tokio::process::Command {
     let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_dynasync"));

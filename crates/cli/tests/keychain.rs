@@ -35,33 +35,11 @@ struct Cli {
     outputs: Vec<String>,
 }
 
+/// The sandbox's connections, the fax beside the default fields, and a 7-minute interval.
 fn setup_file(info: &SandboxInfo) -> String {
     format!(
-        r#"[dynamics]
-org_url = "{org}"
-connection = "app"
-tenant = "{tenant}"
-client_id = "{client}"
-authority_host = "{authority}"
-
-[marketo]
-rest_url = "{rest}"
-identity_url = "{identity}"
-client_id = "{marketo}"
-
-[fields]
-contact = ["default", "fax"]
-
-[options]
-interval_minutes = 7
-"#,
-        org = info.dataverse.org_url,
-        tenant = info.entra.tenant_id,
-        client = info.app.client_id,
-        authority = info.entra.authority_host,
-        rest = info.marketo.rest_url,
-        identity = info.marketo.identity_url,
-        marketo = info.marketo.client_id,
+        "{}\n[fields]\ncontact = [\"default\", \"fax\"]\n\n[options]\ninterval_minutes = 7\n",
+        dynasync_tests::setup::setup_file(info)
     )
 }
 

@@ -5,13 +5,13 @@ use std::path::PathBuf;
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::server::Ports;
 
 /// URLs and credentials of a running sandbox. `dynasync sandbox --json` prints exactly this.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SandboxInfo {
     pub entra: EntraInfo,
@@ -29,7 +29,7 @@ pub struct SandboxInfo {
     pub ca_cert: Option<PathBuf>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct EntraInfo {
     /// Stands in for `https://login.microsoftonline.com`.
@@ -40,7 +40,7 @@ pub struct EntraInfo {
     pub token_url: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DataverseInfo {
     /// The environment URL, e.g. what `https://contoso.crm.dynamics.com` is for a real org.
@@ -53,14 +53,14 @@ pub struct DataverseInfo {
     pub unique_name: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AppCredentials {
     pub client_id: Uuid,
     pub client_secret: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RopcCredentials {
     pub client_id: Uuid,
@@ -69,7 +69,7 @@ pub struct RopcCredentials {
     pub password: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MarketoInfo {
     /// Stands in for `https://<munchkin-id>.mktorest.com/rest`.

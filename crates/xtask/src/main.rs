@@ -21,7 +21,8 @@ Commands:
              prints one summary and fails if any part fails or runs no test
   ui         install the UI's npm packages and build the UI into ui/dist
   bench      build in release mode and run the benchmarks; prints one table and writes
-             target/bench/bench.json (`--quick` runs the CI-sized subset)
+             target/bench/bench.json (`--quick` runs the CI-sized subset; a word runs only
+             the scenarios whose name contains it, e.g. `cargo xtask bench engine`)
   bindings   regenerate ui/src/lib/ipc/bindings.ts from the Rust IPC types
 
 Options:
@@ -109,7 +110,8 @@ fn demo(install: bool) -> Result<(), String> {
 }
 
 fn bench(args: &[String]) -> Result<(), String> {
-    // The app's startup is measured on the shipping build: release, UI embedded.
+    // One release build of everything measured, features unified once: the app as it ships (UI
+    // embedded), the CLI and the bench runner.
     build_ui()?;
     cargo()
         .args([
@@ -118,30 +120,25 @@ fn bench(args: &[String]) -> Result<(), String> {
             "--release",
             "--package",
             "dynasync-app",
+            "--package",
+            "dynasync-cli",
+            "--package",
+            "dynasync-tests",
+            "--bins",
             "--features",
-            "custom-protocol",
+            "dynasync-app/custom-protocol",
         ])
         .run()?;
     let passed: Vec<&String> = args
         .iter()
         .filter(|a| a.as_str() != "bench" && a.as_str() != "--no-install")
         .collect();
-    cargo()
-        .args([
-            "run",
-            "--locked",
-            "--release",
-            "--package",
-            "dynasync-tests",
-            "--bin",
-            "dynasync-bench",
-            "--",
-        ])
+    let release = root().join("target/release");
+    process::Cmd::new(release.join("dynasync-bench"))
         .args(passed)
-        .env(
-            "DYNASYNC_APP_BIN",
-            root().join("target/release/dynasync-app"),
-        )
+        .dir(root())
+        .env("DYNASYNC_APP_BIN", release.join("dynasync-app"))
+        .env("DYNASYNC_CLI_BIN", release.join("dynasync"))
         .run()
 }
 

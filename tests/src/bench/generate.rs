@@ -19,25 +19,6 @@ pub(super) const GENERATE: Scenario = Scenario {
     run: |options| Box::pin(generate(options)),
 };
 
-/// A line of `/proc/self/status`, in MiB (Linux).
-fn status_mib(field: &str) -> Result<f64, String> {
-    let status = std::fs::read_to_string("/proc/self/status")
-        .map_err(|e| format!("the memory figures read /proc/self/status: {e}"))?;
-    let kb: f64 = status
-        .lines()
-        .find_map(|l| l.strip_prefix(field))
-        .and_then(|v| {
-            v.trim_start_matches(':')
-                .trim()
-                .trim_end_matches("kB")
-                .trim()
-                .parse()
-                .ok()
-        })
-        .ok_or_else(|| format!("no {field} in /proc/self/status"))?;
-    Ok(kb / 1024.0)
-}
-
 /// Starts the high-water mark again from the current resident size.
 fn reset_peak() -> Result<(), String> {
     std::fs::write("/proc/self/clear_refs", "5")
@@ -65,7 +46,7 @@ async fn generate(options: Options) -> Outcome {
         .await
         .map_err(|e| e.to_string())?;
         let took = started.elapsed().as_secs_f64();
-        let peak = status_mib("VmHWM")?;
+        let peak = super::status_mib("VmHWM")?;
         let records = records(&sandbox).await?;
         sandbox.shutdown().await;
         let (time_bound, memory_bound, label) = match preset {

@@ -8,8 +8,12 @@ use serde::Serialize;
 
 mod app;
 mod dataverse;
+mod engine;
 mod generate;
 mod marketo;
+mod size;
+
+pub use engine::{CHILD as ENGINE_CHILD, child as engine_child};
 
 /// How much to run.
 #[derive(Debug, Clone, Copy)]
@@ -80,6 +84,29 @@ pub fn scenarios() -> Vec<Scenario> {
         marketo::SYNC,
         marketo::MEMORY,
         generate::GENERATE,
+        engine::INITIAL_SYNC,
+        engine::ENGINE_ONLY,
+        engine::PEAK_RSS,
         app::STARTUP,
+        size::BINARIES,
     ]
+}
+
+/// A line of `/proc/self/status`, in MiB (Linux).
+fn status_mib(field: &str) -> Result<f64, String> {
+    let status = std::fs::read_to_string("/proc/self/status")
+        .map_err(|e| format!("the memory figures read /proc/self/status: {e}"))?;
+    let kb: f64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix(field))
+        .and_then(|v| {
+            v.trim_start_matches(':')
+                .trim()
+                .trim_end_matches("kB")
+                .trim()
+                .parse()
+                .ok()
+        })
+        .ok_or_else(|| format!("no {field} in /proc/self/status"))?;
+    Ok(kb / 1024.0)
 }

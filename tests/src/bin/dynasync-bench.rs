@@ -3,11 +3,18 @@
 
 use std::time::Instant;
 
-use dynasync_tests::bench::{Figure, Options, scenarios};
+use dynasync_tests::bench::{ENGINE_CHILD, Figure, Options, engine_child, scenarios};
 use serde_json::json;
 
 #[tokio::main]
 async fn main() {
+    if let Some(info) = std::env::var_os(ENGINE_CHILD) {
+        if let Err(e) = engine_child(&info.to_string_lossy()).await {
+            eprintln!("{e}");
+            std::process::exit(1);
+        }
+        return;
+    }
     let args: Vec<String> = std::env::args().skip(1).collect();
     let quick = args.iter().any(|a| a == "--quick");
     let out = args

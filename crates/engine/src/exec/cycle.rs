@@ -170,6 +170,7 @@ async fn run(engine: Engine, request: CycleRequest, cancel: CancellationToken) -
         Err(error) => return outcome(error.into()),
     };
     let started = Utc::now();
+    let dynamics_before = dynamics.usage();
     let run_id = match engine
         .db(move |s| s.write(|tx| runs::start(tx, request.kind, started)))
         .await
@@ -203,6 +204,9 @@ async fn run(engine: Engine, request: CycleRequest, cancel: CancellationToken) -
         .budget()
         .used_today
         .saturating_sub(cycle.marketo_calls_before);
+    let dynamics_used = cycle.dynamics.usage();
+    cycle.stats.dynamics_requests = dynamics_used.requests - dynamics_before.requests;
+    cycle.stats.dynamics_throttled = dynamics_used.throttled - dynamics_before.throttled;
     let failed = cycle.stats.failed() > 0;
     let (status, message) = match &result {
         Ok(_) if failed => (RunStatus::PartlyFailed, None),
@@ -422,6 +426,9 @@ impl Cycle {
         if total.is_some() {
             entry.progress.total = total;
         }
+        // A total is an estimate (a daily snapshot of the counts): records created since then
+        // raise it rather than overflow the bar.
+        entry.progress.total = entry.progress.total.map(|t| t.max(done));
         let elapsed = entry.since.elapsed().as_secs_f64();
         let moved = done.saturating_sub(entry.base) as f64;
         entry.progress.eta_seconds = match entry.progress.total {
@@ -561,6 +568,7 @@ impl Cycle {
         if self.dry_run.is_none() {
             self.process_requests().await?;
         }
+        self.first_copy_totals().await;
         let dynamics = self.dynamics.clone();
         let marketo = self.marketo.clone();
         for entity in self.config.entities.clone() {
@@ -608,6 +616,28 @@ impl Cycle {
         }
         self.process_marketo_people().await?;
         self.backfill_step().await
+    }
+
+    /// Gives the entities in their first copy a total for their progress bar and ETA: Dataverse's
+    /// record counts, from a snapshot taken within the last day (API-FACTS A7), so an estimate.
+    /// An org that cannot count only leaves the bars without a total: the copy does not depend on it.
+    async fn first_copy_totals(&mut self) {
+        let names: Vec<String> = self
+            .config
+            .entities
+            .iter()
+            .filter(|e| self.first_copy(e))
+            .map(|e| e.entity.logical_name().to_owned())
+            .collect();
+        if names.is_empty() {
+            return;
+        }
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        if let Ok(totals) = self.dynamics.total_record_counts(&names).await {
+            for (name, total) in totals {
+                self.progress_to(&name, Phase::FirstCopy, 0, Some(total));
+            }
+        }
     }
 
     /// In a dry run with a limit, whether an entity had its share (and is marked truncated).
