@@ -102,6 +102,45 @@ impl Control {
         .await;
     }
 
+    /// Merges `subordinate` into `target` in Dynamics, as a person (the Merge action).
+    pub async fn dynamics_merge(&self, set: &str, target: &str, subordinate: &str) {
+        self.call(
+            Method::POST,
+            &format!("dynamics/{set}/merge"),
+            Some(json!({"as": DYNAMICS_PERSON, "target": target, "subordinate": subordinate})),
+        )
+        .await;
+    }
+
+    /// Qualifies a lead into a contact only, as a person; returns the new contact's id.
+    pub async fn dynamics_qualify(&self, lead: &str) -> String {
+        let answer = self
+            .call(
+                Method::POST,
+                &format!("dynamics/leads/{lead}/qualify"),
+                Some(json!({"as": DYNAMICS_PERSON, "createContact": true})),
+            )
+            .await;
+        answer["created"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|c| c["entity"] == "contact")
+            .and_then(|c| c["id"].as_str())
+            .unwrap_or_else(|| panic!("no contact created in {answer}"))
+            .to_owned()
+    }
+
+    /// Edits a company in Marketo as a marketer (an account field edited in Marketo, R21).
+    pub async fn marketo_edit_company(&self, external_company_id: &str, fields: Value) {
+        self.call(
+            Method::PATCH,
+            &format!("marketo/companies/{external_company_id}"),
+            Some(json!({"as": MARKETO_PERSON, "fields": fields})),
+        )
+        .await;
+    }
+
     /// Loads Marketo people in bulk (no limits, no activities); their ids in row order.
     pub async fn marketo_bulk(&self, rows: Vec<Value>) -> Vec<i64> {
         let answer = self

@@ -23,6 +23,29 @@ impl World {
         let sandbox = Sandbox::start(SandboxConfig::default())
             .await
             .expect("sandbox starts");
+        World::around(sandbox)
+    }
+
+    /// A world whose sandbox has four consecutive ports, so that [`World::restart_sandbox`] can
+    /// bring another one up behind the same URLs.
+    pub async fn on_consecutive_ports() -> World {
+        for attempt in 0..20u16 {
+            let free = std::net::TcpListener::bind("127.0.0.1:0")
+                .and_then(|l| l.local_addr())
+                .map(|a| a.port())
+                .unwrap_or(40_000 + attempt * 7);
+            let config = SandboxConfig {
+                base_port: Some(free.min(u16::MAX - 4)),
+                ..SandboxConfig::default()
+            };
+            if let Ok(sandbox) = Sandbox::start(config).await {
+                return World::around(sandbox);
+            }
+        }
+        panic!("no four consecutive free ports for the sandbox");
+    }
+
+    fn around(sandbox: Sandbox) -> World {
         let control = Control::new(&sandbox.info().control_url);
         let dir = tempfile::tempdir().unwrap();
         let engine = setup::engine(dir.path(), ClientLimits::default());
@@ -31,6 +54,36 @@ impl World {
             control,
             engine,
             _dir: dir,
+        }
+    }
+
+    /// Replaces the sandbox by a fresh one on the same ports and seed: the same URLs, credentials
+    /// and organization id, but a new, empty Marketo instance and org behind them (R91, R93).
+    /// The world must come from [`World::on_consecutive_ports`].
+    pub async fn restart_sandbox(self) -> World {
+        let World {
+            sandbox,
+            engine,
+            _dir,
+            ..
+        } = self;
+        let base_port = url::Url::parse(&sandbox.info().entra.authority_host)
+            .ok()
+            .and_then(|u| u.port())
+            .expect("the sandbox's Entra ID URL names its port");
+        sandbox.shutdown().await;
+        let sandbox = Sandbox::start(SandboxConfig {
+            base_port: Some(base_port),
+            ..SandboxConfig::default()
+        })
+        .await
+        .expect("the sandbox starts again on its ports");
+        let control = Control::new(&sandbox.info().control_url);
+        World {
+            sandbox,
+            control,
+            engine,
+            _dir,
         }
     }
 

@@ -177,7 +177,7 @@ impl Collector {
         }
         for skip in &plan.skipped {
             self.count(skip.entity.logical_name(), Operation::Skip);
-            if skip.code == "ambiguous-match" {
+            if skip.code == crate::store::errors::AMBIGUOUS_MATCH {
                 self.matches.push(Match {
                     entity: skip.entity.logical_name().to_owned(),
                     record: skip.record.clone(),

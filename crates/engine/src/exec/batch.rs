@@ -696,6 +696,14 @@ impl Cycle {
                                     "sync",
                                     now,
                                 )?;
+                                errors::resolve(
+                                    tx,
+                                    Flow::None,
+                                    &entity,
+                                    &record,
+                                    errors::AMBIGUOUS_MATCH,
+                                    now,
+                                )?;
                                 if write.action == MarketoAction::Delete || *created {
                                     flow.created += u64::from(*created);
                                 } else {
@@ -777,6 +785,18 @@ impl Cycle {
                         stats
                             .flow(&flow_name(skip.entity.logical_name(), "Marketo"))
                             .skipped += 1;
+                        // Kept to be tried again at each cycle until the ambiguity is resolved (R29).
+                        let kept = if skip.code == errors::AMBIGUOUS_MATCH {
+                            inbox::find(
+                                tx,
+                                Side::Dynamics,
+                                skip.entity.logical_name(),
+                                &skip.record,
+                            )?
+                            .map(|item| item.payload)
+                        } else {
+                            None
+                        };
                         errors::record(
                             tx,
                             &Failure {
@@ -787,7 +807,7 @@ impl Cycle {
                                 operation: skip.code,
                                 code: skip.code,
                                 message: &skip.message,
-                                blocked: None,
+                                blocked: kept.as_ref(),
                             },
                             now,
                         )?;

@@ -607,6 +607,9 @@ impl Cycle {
         {
             self.circuit_breaker().await?;
         }
+        if self.dry_run.is_none() {
+            self.retry_ambiguous().await?;
+        }
         for entity in self.config.entities.clone() {
             self.check_cancel()?;
             self.process_entity(&entity).await?;
@@ -654,6 +657,23 @@ impl Cycle {
             dry_run.truncated.insert(name);
         }
         reached
+    }
+
+    /// Queues again the records left alone because several Marketo people shared their email, so
+    /// that once one is left (or carries the Dynamics id) this cycle links it (R29).
+    async fn retry_ambiguous(&self) -> Result<(), Halt> {
+        let now = Utc::now();
+        self.engine
+            .db(move |s| {
+                s.write(|tx| {
+                    for (entity, record, state) in store::errors::ambiguous(tx)? {
+                        inbox::put_if_absent(tx, Side::Dynamics, &entity, &record, &state, now)?;
+                    }
+                    Ok(())
+                })
+            })
+            .await?;
+        Ok(())
     }
 
     /// Stops a cycle that would overwrite more than the allowed share of a side's people at once

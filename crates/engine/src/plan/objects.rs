@@ -22,6 +22,13 @@ use crate::value::Value;
 /// Above this many people, an account change logs no activity on each of them (R12).
 pub const ACCOUNT_ACTIVITY_CAP: usize = 5_000;
 
+/// The role of an opportunity's customer contact in Marketo (R56).
+const CUSTOMER_ROLE: &str = "Customer";
+
+/// Where an opportunity's last-synced values keep its customer contact's person, so that a change
+/// of customer can remove the former role (R56). Not a Marketo field: never sent.
+const CUSTOMER_PERSON: &str = "customerPerson";
+
 /// A custom activity to add to a Marketo person's activity log.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ActivityWrite {
@@ -224,6 +231,7 @@ pub fn plan_objects(ctx: &Context<'_>, input: &ObjectsInput<'_>) -> (Plan, Vec<A
             add_ref("externalSalesPersonId", guid(json, "_ownerid_value"));
         }
         let mut roles = Vec::new();
+        let mut gone_roles = Vec::new();
         if *entity == Entity::Opportunity && json.get("_customerid_value").is_some() {
             // The potential customer is an account or a contact (R56). A contact gives a role and
             // its own account; an account is just the opportunity's company.
@@ -231,17 +239,29 @@ pub fn plan_objects(ctx: &Context<'_>, input: &ObjectsInput<'_>) -> (Plan, Vec<A
             let kind = json
                 .get("_customerid_value@Microsoft.Dynamics.CRM.lookuplogicalname")
                 .and_then(Json::as_str);
+            let mut customer_person = None;
             let account = match (kind, customer) {
                 (Some("contact"), Some(contact)) => {
                     let contact = input.contacts.get(&contact);
-                    if let Some(person) = contact.and_then(|c| c.person) {
-                        roles.push((person, "Customer", true));
-                    }
+                    customer_person = contact.and_then(|c| c.person);
                     contact.and_then(|c| c.account)
                 }
                 (_, customer) => customer,
             };
             add_ref("externalCompanyId", account);
+            if let Some(person) = customer_person {
+                roles.push((person, CUSTOMER_ROLE, true));
+            }
+            // A former customer contact is no longer a role once the customer changes (R56).
+            if let Some(Value::Int(former)) = known.and_then(|k| k.synced.get(CUSTOMER_PERSON))
+                && customer_person != Some(*former)
+            {
+                gone_roles.push(*former);
+            }
+            values.insert(
+                CUSTOMER_PERSON.into(),
+                customer_person.map_or(Value::Null, Value::Int),
+            );
         }
 
         // An account change logs an activity on each of its people, unless there are too many (R12).
@@ -339,14 +359,26 @@ pub fn plan_objects(ctx: &Context<'_>, input: &ObjectsInput<'_>) -> (Plan, Vec<A
                 ..Commit::default()
             },
         });
-        for (person, role, primary) in roles {
-            let mut role_record = serde_json::Map::new();
-            role_record.insert(
+        let role_key = |person: i64, role: &str| {
+            let mut key = serde_json::Map::new();
+            key.insert(
                 "externalOpportunityId".into(),
                 Json::from(record.id.to_string()),
             );
-            role_record.insert("leadId".into(), Json::from(person));
-            role_record.insert("role".into(), Json::from(role));
+            key.insert("leadId".into(), Json::from(person));
+            key.insert("role".into(), Json::from(role));
+            key
+        };
+        for person in gone_roles {
+            plan.marketo.push(MarketoWrite {
+                object: MarketoObject::OpportunityRole,
+                action: MarketoAction::Delete,
+                record: role_key(person, CUSTOMER_ROLE),
+                commit: Commit::default(),
+            });
+        }
+        for (person, role, primary) in roles {
+            let mut role_record = role_key(person, role);
             role_record.insert("isPrimary".into(), Json::Bool(primary));
             plan.marketo.push(MarketoWrite {
                 object: MarketoObject::OpportunityRole,

@@ -455,7 +455,13 @@ impl<'a, 'b> Planner<'a, 'b> {
                 )],
                 ..Commit::default()
             });
-            if let Some(d) = d.filter(|d| d.json.is_some()) {
+            // Dynasync's own write coming back, or the sync user's edit, is no such change (R6).
+            if let Some(d) = d.filter(|d| {
+                d.json.as_ref().is_some_and(|json| {
+                    let modified_by = PersonRow::from_dynamics(self.ctx, &entity, json).modified_by;
+                    modified_by.is_none() || modified_by != self.ctx.sync_user
+                })
+            }) {
                 self.unlinked(d);
             }
             return;
@@ -748,7 +754,7 @@ impl<'a, 'b> Planner<'a, 'b> {
                 self.plan.skipped.push(Skip {
                     entity: entity.clone(),
                     record: d.id.to_string(),
-                    code: "ambiguous-match",
+                    code: crate::store::errors::AMBIGUOUS_MATCH,
                     message: format!(
                         "{} Marketo people share this email address ({}); merge them in Marketo and Dynasync will link the one left",
                         ids.len(),

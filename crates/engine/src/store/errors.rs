@@ -10,6 +10,11 @@ use ts_rs::TS;
 use super::{Result, parse_time, time};
 use crate::store::journal::Flow;
 
+/// The operation of a record left alone because several Marketo people share its email (R29). Its
+/// pulled state is kept in `blocked`, so that each cycle tries it again until one person is left
+/// or one of them carries its Dynamics id, without waiting for the record to change.
+pub const AMBIGUOUS_MATCH: &str = "ambiguous-match";
+
 /// A record that failed to sync.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -114,19 +119,39 @@ pub fn blocked(
         .transpose()?)
 }
 
+/// The kept states of the records waiting on an ambiguous match: (entity, record id, state).
+pub fn ambiguous(conn: &Connection) -> Result<Vec<(String, String, Json)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT entity, record, blocked FROM record_error
+         WHERE operation = ?1 AND resolved_at IS NULL AND blocked IS NOT NULL",
+    )?;
+    let rows = stmt.query_map([AMBIGUOUS_MATCH], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+        ))
+    })?;
+    rows.map(|row| {
+        let (entity, record, state) = row?;
+        Ok((entity, record, serde_json::from_str(&state)?))
+    })
+    .collect()
+}
+
 /// Unblocks failures so the next cycle tries them again; `None` retries all of them.
 pub fn retry(conn: &Connection, ids: Option<&[i64]>) -> Result<usize> {
     Ok(match ids {
         None => conn.execute(
-            "UPDATE record_error SET blocked = NULL WHERE resolved_at IS NULL",
-            [],
+            "UPDATE record_error SET blocked = NULL WHERE resolved_at IS NULL AND operation != ?1",
+            [AMBIGUOUS_MATCH],
         )?,
         Some(ids) => {
             let mut stmt = conn.prepare_cached(
-                "UPDATE record_error SET blocked = NULL WHERE id = ?1 AND resolved_at IS NULL",
+                "UPDATE record_error SET blocked = NULL WHERE id = ?1 AND resolved_at IS NULL AND operation != ?2",
             )?;
             ids.iter()
-                .map(|id| stmt.execute([id]))
+                .map(|id| stmt.execute(params![id, AMBIGUOUS_MATCH]))
                 .sum::<rusqlite::Result<usize>>()?
         }
     })

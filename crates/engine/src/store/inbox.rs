@@ -48,6 +48,29 @@ pub fn put(
     Ok(())
 }
 
+/// Queues a record's state again unless a change of it is already pending (which is newer).
+pub fn put_if_absent(
+    conn: &Connection,
+    side: Side,
+    entity: &str,
+    record_id: &str,
+    payload: &Json,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO inbox (side, entity, record_id, payload, received_at) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (side, entity, record_id) DO NOTHING",
+    )?;
+    stmt.execute(params![
+        side_key(side),
+        entity,
+        record_id,
+        serde_json::to_string(payload)?,
+        time(now)
+    ])?;
+    Ok(())
+}
+
 /// The oldest pending changes of one side and entity.
 pub fn oldest(conn: &Connection, side: Side, entity: &str, limit: usize) -> Result<Vec<Item>> {
     let mut stmt = conn.prepare_cached(
