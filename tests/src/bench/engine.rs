@@ -6,7 +6,7 @@
 //!   the calls the sync made (100 Marketo calls in any 20 s, 6,000 Dataverse requests in any 300 s).
 //! - `engine_only`: the same first sync with every limit off, on both sides (records/s: what the
 //!   engine itself costs); then a cycle with no change and a cycle after 1,000 contacts were edited
-//!   in Dynamics (calls per endpoint, wall time).
+//!   in Dynamics (calls to each side, per endpoint for the no-change cycle; wall time).
 //! - `engine_peak_rss`: the engine's peak resident memory over the first sync of 1,000,000
 //!   contacts, limits off. The engine runs in a child process (this binary again, see [`child`]) so
 //!   the sandbox's own memory is not counted. Not in `--quick`.
@@ -162,7 +162,10 @@ async fn initial_sync(options: Options) -> Outcome {
             marketo,
             "calls",
         )
-        .against((count as f64 / 300.0).ceil(), "one call per 300 records"),
+        .against(
+            (count as f64 / 300.0).ceil() * 3.0,
+            "the dedupe pre-flight's lookups by Dynamics id and by email, and one write, per 300 records",
+        ),
     ])
 }
 
@@ -181,16 +184,29 @@ async fn engine_only(options: Options) -> Outcome {
         "records/s",
     )];
 
-    // A cycle with nothing to do: what the engine asks both sides for every 5 minutes.
+    // The next cycle reads back Marketo's change log of the first sync's own writes; the one
+    // after has nothing to do: what the engine asks both sides for every 5 minutes.
+    sync_to_end(&engine).await?;
     reset(&control).await;
     let started = Instant::now();
     sync_to_end(&engine).await?;
+    let metrics = control.metrics().await;
     figures.extend(cycle_figures(
         scenario,
         "no-change cycle",
         started.elapsed(),
-        &control.metrics().await,
+        &metrics,
     ));
+    for service in ["dataverse", "marketo"] {
+        for (endpoint, n) in calls(&metrics, service) {
+            figures.push(Figure::new(
+                scenario,
+                &format!("no-change cycle: {endpoint}"),
+                n,
+                "calls",
+            ));
+        }
+    }
 
     // 1,000 contacts edited by a person in Dynamics.
     let snapshot = control.snapshot().await;
@@ -217,30 +233,33 @@ async fn engine_only(options: Options) -> Outcome {
     Ok(figures)
 }
 
-/// Wall time, and calls per endpoint of both sides, of one cycle.
+/// Wall time, and calls to each side, of one cycle.
 fn cycle_figures(
     scenario: &str,
     cycle: &str,
     took: std::time::Duration,
     metrics: &Value,
 ) -> Vec<Figure> {
-    let mut figures = vec![Figure::new(
-        scenario,
-        &format!("{cycle}: wall time"),
-        took.as_secs_f64() * 1000.0,
-        "ms",
-    )];
-    for service in ["dataverse", "marketo"] {
-        for (endpoint, n) in calls(metrics, service) {
-            figures.push(Figure::new(
-                scenario,
-                &format!("{cycle}: {endpoint}"),
-                n,
-                "calls",
-            ));
-        }
-    }
-    figures
+    vec![
+        Figure::new(
+            scenario,
+            &format!("{cycle}: wall time"),
+            took.as_secs_f64() * 1000.0,
+            "ms",
+        ),
+        Figure::new(
+            scenario,
+            &format!("{cycle}: Dataverse requests"),
+            total(&calls(metrics, "dataverse")),
+            "calls",
+        ),
+        Figure::new(
+            scenario,
+            &format!("{cycle}: Marketo calls"),
+            total(&calls(metrics, "marketo")),
+            "calls",
+        ),
+    ]
 }
 
 async fn peak_rss(_: Options) -> Outcome {

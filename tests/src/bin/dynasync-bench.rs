@@ -53,7 +53,7 @@ async fn main() {
     }
     let took = started.elapsed().as_secs_f64();
     println!(
-        "{:<34} {:<30} {:>14} {:<10} {:>14} {:>7}",
+        "{:<20} {:<50} {:>12} {:<10} {:>10} {:>7}",
         "scenario", "metric", "value", "unit", "bound", "ratio"
     );
     for f in &figures {
@@ -67,7 +67,7 @@ async fn main() {
             .map(|r| format!("{r:.3}"))
             .unwrap_or_else(|| "-".into());
         println!(
-            "{:<34} {:<30} {:>14.1} {:<10} {:>14} {:>7}",
+            "{:<20} {:<50} {:>12.1} {:<10} {:>10} {:>7}",
             f.scenario, f.metric, f.value, f.unit, bound, ratio
         );
     }
