@@ -331,3 +331,64 @@ async fn disconnecting_removes_the_secrets_and_the_setup_but_keeps_the_language(
         "a new setup starts over with a first sync"
     );
 }
+
+#[tokio::test]
+async fn options_out_of_range_are_refused_with_what_is_allowed_and_nothing_is_saved() {
+    use dynasync_engine::setup::flow::SyncOptions;
+    let world = dynasync_tests::world::World::new().await;
+    world.configure().await;
+    let saved = world.engine.options().await.unwrap();
+    let wrong = [
+        (
+            SyncOptions {
+                interval_minutes: 0,
+                ..saved.clone()
+            },
+            "1,440 minutes",
+        ),
+        (
+            SyncOptions {
+                reserve_percent: 95,
+                ..saved.clone()
+            },
+            "at most 90 %",
+        ),
+        (
+            SyncOptions {
+                breaker_percent: 0,
+                ..saved.clone()
+            },
+            "between 1 and 100 %",
+        ),
+        (
+            SyncOptions {
+                marketo_daily_quota: 0,
+                ..saved.clone()
+            },
+            "at least 1 call",
+        ),
+    ];
+    for (options, expected) in wrong {
+        let error = world
+            .engine
+            .set_options(options)
+            .await
+            .expect_err("an out-of-range option is refused")
+            .to_string();
+        assert!(
+            error.contains(expected),
+            "{error:?} says what is allowed ({expected})"
+        );
+    }
+    assert_eq!(
+        world.engine.options().await.unwrap(),
+        saved,
+        "nothing was saved"
+    );
+    let quota = SyncOptions {
+        marketo_daily_quota: 200_000,
+        ..saved
+    };
+    world.engine.set_options(quota.clone()).await.unwrap();
+    assert_eq!(world.engine.options().await.unwrap(), quota);
+}

@@ -191,7 +191,7 @@ pub(crate) fn run(install: bool) -> Result<(), String> {
     if built {
         summary.part("Rust tests", Kind::Tests, || {
             scratch
-                .headless(cargo().args(["test", "--locked", "--workspace"]))
+                .headless(cargo().args(["test", "--locked", "--workspace", "--no-fail-fast"]))
                 .limit(min(20))
                 .run_counting()
         });

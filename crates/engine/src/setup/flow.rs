@@ -404,6 +404,11 @@ impl Engine {
                 "the reserve is at most 90 %, the circuit breaker between 1 and 100 %",
             ));
         }
+        if options.marketo_daily_quota == 0 {
+            return Err(setup_error(
+                "Marketo's daily quota is at least 1 call (50,000 unless your subscription says otherwise)",
+            ));
+        }
         self.set_setting(OPTIONS, options.clone()).await?;
         if let Some(scheduler) = self.inner().scheduler.lock().as_ref() {
             scheduler.set_interval(std::time::Duration::from_secs(

@@ -332,9 +332,14 @@ intervalMinutes: number,
  */
 useSyncFilter: boolean, 
 /**
- * Share of Marketo's daily quota kept for other integrations.
+ * Share of Marketo's daily quota kept for other integrations: the sync never uses it.
  */
 reservePercent: number, 
+/**
+ * The instance's daily API quota (50,000 unless the subscription says otherwise; Marketo's API
+ * does not tell).
+ */
+marketoDailyQuota: number, 
 /**
  * The static list whose members are sent to Dynamics ("Sync Person to Microsoft", R24).
  */
