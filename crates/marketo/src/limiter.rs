@@ -5,9 +5,11 @@
 //! (607) that resets at 12:00 AM US Central (`rest-api.md`). The window is a log of send times,
 //! not a token bucket (a bucket with a burst allowance would let up to twice the limit through in
 //! one 20 s window) and not an even pace (a Quick Sync of a few dozen calls goes through at once;
-//! only a long run is held to the limit). Each call's slot is kept a further half second past the
-//! window, because the window Marketo measures starts at arrival and arrivals can bunch up by a
-//! network delay: a sustained run gets 100 calls per 20.5 s, 97.6 % of what the limit allows.
+//! only a long run is held to the limit). Marketo counts a call when it arrives, which is some time
+//! between its sending and its answer; so a call's slot in the window runs from its answer, not its
+//! sending, and the call 100 places later is sent at least 20 s after that answer: it cannot arrive
+//! within 20 s of the first, whatever the network delays. A sustained run loses one answer's latency
+//! per window and nothing else.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -97,22 +99,58 @@ pub(crate) fn next_quota_reset(at: DateTime<Utc>) -> DateTime<Utc> {
 }
 
 const WINDOW: Duration = Duration::from_secs(20);
-/// Added to the window between a call and the one `calls_per_20s` later.
-const GUARD: Duration = Duration::from_millis(500);
+/// Marketo and the sandbox count arrivals in whole milliseconds: a slot is kept this much longer
+/// so that rounding cannot put two calls exactly a window apart into the same window.
+const ROUNDING: Duration = Duration::from_millis(2);
+/// How often a caller looks again when every slot of a full window is still waiting for its answer.
+const IN_FLIGHT_POLL: Duration = Duration::from_millis(20);
+
+/// One call's place in the window: taken when it is sent, ending a window after its answer.
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    id: u64,
+    /// When the answer came; `None` while the call is in flight.
+    answered: Option<Instant>,
+}
+
+#[derive(Debug, Default)]
+struct Window {
+    slots: VecDeque<Slot>,
+    next_id: u64,
+}
 
 #[derive(Debug)]
 pub(crate) struct Limiter {
     limits: Limits,
-    sent: Mutex<VecDeque<Instant>>,
+    window: Arc<Mutex<Window>>,
     permits: Arc<Semaphore>,
     day: Mutex<(NaiveDate, u64)>,
+}
+
+/// Held while a call is in flight: a concurrency permit and the call's slot in the window, whose
+/// 20 s start when it is dropped (once the answer is read).
+#[derive(Debug)]
+pub(crate) struct Permit {
+    _concurrency: OwnedSemaphorePermit,
+    window: Arc<Mutex<Window>>,
+    slot: Option<u64>,
+}
+
+impl Drop for Permit {
+    fn drop(&mut self) {
+        let Some(id) = self.slot else { return };
+        let mut window = self.window.lock().expect("never poisoned");
+        if let Some(slot) = window.slots.iter_mut().find(|s| s.id == id) {
+            slot.answered = Some(Instant::now());
+        }
+    }
 }
 
 impl Limiter {
     pub(crate) fn new(limits: Limits) -> Limiter {
         Limiter {
             limits,
-            sent: Mutex::new(VecDeque::new()),
+            window: Arc::new(Mutex::new(Window::default())),
             permits: Arc::new(Semaphore::new(limits.concurrent.max(1) as usize)),
             day: Mutex::new((quota_day(Utc::now()), 0)),
         }
@@ -122,7 +160,7 @@ impl Limiter {
     /// permit is held until the answer is read. A call `counted` against the quota is added to
     /// the day's budget (Identity calls are not, though they take a window slot: the window is
     /// counted conservatively).
-    pub(crate) async fn acquire(&self, counted: bool) -> Result<OwnedSemaphorePermit, Error> {
+    pub(crate) async fn acquire(&self, counted: bool) -> Result<Permit, Error> {
         if counted {
             let budget = self.budget();
             if budget.available() == 0 {
@@ -139,31 +177,35 @@ impl Limiter {
             .acquire_owned()
             .await
             .expect("the semaphore is never closed");
-        loop {
+        let slot = loop {
             let wait = {
-                let mut sent = self.sent.lock().expect("never poisoned");
+                let mut window = self.window.lock().expect("never poisoned");
                 let now = Instant::now();
-                while sent
-                    .front()
-                    .is_some_and(|t| now.duration_since(*t) >= WINDOW + GUARD)
-                {
-                    sent.pop_front();
+                let ended = |s: &Slot| {
+                    s.answered
+                        .is_some_and(|at| now.duration_since(at) >= WINDOW + ROUNDING)
+                };
+                window.slots.retain(|s| !ended(s));
+                if self.limits.calls_per_20s == u32::MAX {
+                    break None;
                 }
-                if sent.len() < self.limits.calls_per_20s as usize {
-                    if self.limits.calls_per_20s != u32::MAX {
-                        sent.push_back(now);
-                    }
-                    None
-                } else {
-                    let oldest = *sent.front().expect("the window is full");
-                    Some(WINDOW + GUARD - now.duration_since(oldest))
+                if window.slots.len() < self.limits.calls_per_20s as usize {
+                    let id = window.next_id;
+                    window.next_id += 1;
+                    window.slots.push_back(Slot { id, answered: None });
+                    break Some(id);
                 }
+                window
+                    .slots
+                    .iter()
+                    .filter_map(|s| s.answered)
+                    .min()
+                    .map_or(IN_FLIGHT_POLL, |first| {
+                        WINDOW + ROUNDING - now.duration_since(first)
+                    })
             };
-            match wait {
-                None => break,
-                Some(wait) => tokio::time::sleep(wait).await,
-            }
-        }
+            tokio::time::sleep(wait).await;
+        };
         if counted {
             let mut day = self.day.lock().expect("never poisoned");
             let today = quota_day(Utc::now());
@@ -172,7 +214,11 @@ impl Limiter {
             }
             day.1 += 1;
         }
-        Ok(permit)
+        Ok(Permit {
+            _concurrency: permit,
+            window: self.window.clone(),
+            slot,
+        })
     }
 
     /// Raises today's count to what Marketo reported for `date`.
@@ -225,10 +271,32 @@ mod tests {
         }
         let took = times[349];
         assert!(
-            took <= (WINDOW + GUARD) * 3 + Duration::from_millis(10),
+            took <= (WINDOW + ROUNDING) * 3 + Duration::from_millis(10),
             "the limiter waits no longer than it must: {took:?}"
         );
         assert_eq!(limiter.budget().used_today, 350);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_calls_window_runs_from_its_answer_so_a_slow_call_cannot_crowd_the_next_window() {
+        let limiter = Limiter::new(Limits {
+            calls_per_20s: 1,
+            concurrent: 10,
+            daily_quota: 50_000,
+            reserve: 0,
+        });
+        let start = Instant::now();
+        let slow = limiter.acquire(true).await.unwrap();
+        // Marketo may count the call at any time until its answer, 3 s after it was sent.
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        drop(slow);
+        drop(limiter.acquire(true).await.unwrap());
+        assert!(
+            start.elapsed() >= Duration::from_secs(3) + WINDOW,
+            "the next call waits a whole window after the answer: {:?}",
+            start.elapsed()
+        );
+        assert!(start.elapsed() <= Duration::from_secs(3) + WINDOW + Duration::from_millis(10));
     }
 
     #[tokio::test(start_paused = true)]
