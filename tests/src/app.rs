@@ -45,6 +45,29 @@ impl Drop for Driver {
     }
 }
 
+/// Waits for an app left by an earlier launch to end, and stops it after 5 s: closing its window
+/// keeps the app running in the tray, and being single-instance it would take this launch over
+/// (the new process hands its arguments to the old one and exits, leaving WebDriver no session).
+fn stop_lingering(binary: &Path) {
+    let binary = binary.canonicalize().unwrap_or_else(|_| binary.to_owned());
+    let running = || -> Vec<String> {
+        std::fs::read_dir("/proc")
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e.ok())
+            .filter(|e| std::fs::read_link(e.path().join("exe")).is_ok_and(|exe| exe == binary))
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect()
+    };
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !running().is_empty() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    for pid in running() {
+        let _ = Command::new("kill").args(["-KILL", &pid]).status();
+    }
+}
+
 fn free_ports() -> (u16, u16) {
     let a = TcpListener::bind("127.0.0.1:0").unwrap();
     let b = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -102,6 +125,7 @@ impl App {
             "the app is not built: {} is missing",
             binary.display()
         );
+        stop_lingering(&binary);
         let (port, native_port) = free_ports();
         let driver_bin = std::env::var("TAURI_DRIVER").unwrap_or_else(|_| "tauri-driver".into());
         // A fresh profile per launch: the app and WebKit keep their state (settings, the database,
