@@ -372,18 +372,24 @@ impl Engine {
         .await
     }
 
+    /// Both connections being set up; [`EngineError::NotConfigured`] until both are checked.
+    async fn drafts(&self) -> Result<(DynamicsConnection, MarketoConnection), EngineError> {
+        let dynamics = self
+            .setting(DYNAMICS_DRAFT)
+            .await?
+            .ok_or(EngineError::NotConfigured)?;
+        let marketo = self
+            .setting(MARKETO_DRAFT)
+            .await?
+            .ok_or(EngineError::NotConfigured)?;
+        Ok((dynamics, marketo))
+    }
+
     /// Both clients of the connection being set up (or saved).
     pub(crate) async fn draft_clients(
         &self,
     ) -> Result<(DataverseClient, MarketoClient), EngineError> {
-        let dynamics: DynamicsConnection = self
-            .setting(DYNAMICS_DRAFT)
-            .await?
-            .ok_or(EngineError::NotConfigured)?;
-        let marketo: MarketoConnection = self
-            .setting(MARKETO_DRAFT)
-            .await?
-            .ok_or(EngineError::NotConfigured)?;
+        let (dynamics, marketo) = self.drafts().await?;
         Ok((
             self.dynamics_client_for(&dynamics).await?,
             self.marketo_client_for(&marketo).await?,
@@ -801,14 +807,7 @@ impl Engine {
     /// # Errors
     /// [`EngineError::NotConfigured`] when a step is missing.
     pub async fn finish_setup(&self) -> Result<(), EngineError> {
-        let dynamics: DynamicsConnection = self
-            .setting(DYNAMICS_DRAFT)
-            .await?
-            .ok_or(EngineError::NotConfigured)?;
-        let marketo: MarketoConnection = self
-            .setting(MARKETO_DRAFT)
-            .await?
-            .ok_or(EngineError::NotConfigured)?;
+        let (dynamics, marketo) = self.drafts().await?;
         let organization: OrganizationSummary = self
             .setting(ORGANIZATION)
             .await?

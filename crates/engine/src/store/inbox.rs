@@ -34,18 +34,11 @@ pub fn put(
     payload: &Json,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let mut stmt = conn.prepare_cached(
-        "INSERT INTO inbox (side, entity, record_id, payload, received_at) VALUES (?1, ?2, ?3, ?4, ?5)
-         ON CONFLICT (side, entity, record_id) DO UPDATE SET payload = excluded.payload, received_at = excluded.received_at",
-    )?;
-    stmt.execute(params![
-        side_key(side),
-        entity,
-        record_id,
-        serde_json::to_string(payload)?,
-        time(now)
-    ])?;
-    Ok(())
+    insert(
+        conn,
+        "DO UPDATE SET payload = excluded.payload, received_at = excluded.received_at",
+        (side, entity, record_id, payload, now),
+    )
 }
 
 /// Queues a record's state again unless a change of it is already pending (which is newer).
@@ -57,10 +50,19 @@ pub fn put_if_absent(
     payload: &Json,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let mut stmt = conn.prepare_cached(
+    insert(conn, "DO NOTHING", (side, entity, record_id, payload, now))
+}
+
+/// Inserts a record's state; `on_conflict` says what becomes of one already pending.
+fn insert(
+    conn: &Connection,
+    on_conflict: &str,
+    (side, entity, record_id, payload, now): (Side, &str, &str, &Json, DateTime<Utc>),
+) -> Result<()> {
+    let mut stmt = conn.prepare_cached(&format!(
         "INSERT INTO inbox (side, entity, record_id, payload, received_at) VALUES (?1, ?2, ?3, ?4, ?5)
-         ON CONFLICT (side, entity, record_id) DO NOTHING",
-    )?;
+         ON CONFLICT (side, entity, record_id) {on_conflict}"
+    ))?;
     stmt.execute(params![
         side_key(side),
         entity,
