@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 
 use chrono::{DateTime, Utc};
 use dynasync_sandbox::{Generate, Preset, Sandbox, SandboxConfig};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 async fn start(preset: Preset, seed: u64) -> Sandbox {
     let _ = rustls::crypto::ring::default_provider().install_default();
@@ -109,7 +109,15 @@ async fn counts_agree_with_the_snapshot_and_presets_have_their_size() {
                 rows(all, "dynamics", set).len(),
                 "counts must tell the truth for {set}"
             );
-            if !matches!(set.as_str(), "systemusers" | "teams" | "businessunits") {
+            // The org's people and the roles it ships with are not generated data.
+            if !matches!(
+                set.as_str(),
+                "systemusers"
+                    | "teams"
+                    | "businessunits"
+                    | "connectionroles"
+                    | "connectionroleobjecttypecodes"
+            ) {
                 total += n.as_u64().unwrap();
             }
         }
@@ -147,6 +155,75 @@ fn demo() -> &'static Value {
         .join()
         .unwrap()
     })
+}
+
+#[test]
+fn opportunities_get_stakeholders_with_their_reciprocals() {
+    let all: &Value = demo();
+    let by_id = |set: &str, key: &str| -> HashMap<String, Value> {
+        rows(all, "dynamics", set)
+            .iter()
+            .map(|r| (text(r, key).unwrap().to_owned(), r.clone()))
+            .collect()
+    };
+    let opportunities = by_id("opportunities", "opportunityid");
+    let contacts = by_id("contacts", "contactid");
+    let roles = by_id("connectionroles", "connectionroleid");
+    let connections = by_id("connections", "connectionid");
+    let mut per_opportunity: HashMap<&str, usize> = HashMap::new();
+    let mut with_the_customer = 0;
+    for connection in connections.values().filter(|c| c["ismaster"] == true) {
+        let opportunity = text(connection, "_record1id_value").unwrap();
+        let contact = text(connection, "_record2id_value").unwrap();
+        assert!(
+            opportunities.contains_key(opportunity) && contacts.contains_key(contact),
+            "a stakeholder connects an opportunity to a contact: {connection}"
+        );
+        let role = &roles[text(connection, "_record2roleid_value").unwrap()];
+        assert_eq!(
+            role["category"], 1000,
+            "stakeholders have a role of the Stakeholder category"
+        );
+        let reciprocal = &connections[text(connection, "_relatedconnectionid_value").unwrap()];
+        assert_eq!(
+            (
+                text(reciprocal, "_record1id_value"),
+                text(reciprocal, "_record2id_value"),
+                text(reciprocal, "_record1roleid_value"),
+                &reciprocal["ismaster"],
+            ),
+            (
+                Some(contact),
+                Some(opportunity),
+                text(connection, "_record2roleid_value"),
+                &json!(false),
+            ),
+            "every stakeholder has its reciprocal, sides swapped"
+        );
+        *per_opportunity.entry(opportunity).or_default() += 1;
+        let customer = text(&opportunities[opportunity], "_customerid_value");
+        if customer == Some(contact)
+            || customer == text(&contacts[contact], "_parentcustomerid_value")
+        {
+            with_the_customer += 1;
+        }
+    }
+    let stakeholders: usize = per_opportunity.values().sum();
+    assert_eq!(
+        connections.len(),
+        stakeholders * 2,
+        "the generated connections are stakeholders and their reciprocals only"
+    );
+    let without = opportunities.len() - per_opportunity.len();
+    assert!(
+        without > opportunities.len() / 5 && per_opportunity.values().any(|n| *n == 3),
+        "some opportunities have no stakeholder, others up to three: {without} without of {}",
+        opportunities.len()
+    );
+    assert!(
+        with_the_customer > stakeholders / 2 && with_the_customer < stakeholders,
+        "most stakeholders are the customer or its account's people, not all: {with_the_customer} of {stakeholders}"
+    );
 }
 
 #[test]

@@ -3,7 +3,8 @@
 //! display names, types, maximum lengths, choices), the columns the Marketo solution adds (`mkt_*`,
 //! SPEC R52), the `new_synctomkto` filter (R32), and four custom tables: one linked to contact, one
 //! two levels deep, one three levels deep and one linked to nothing, so that the "one or two levels
-//! deep" rule for custom entities (R60) can be exercised both ways.
+//! deep" rule for custom entities (R60) can be exercised both ways. Connections, their roles and
+//! the tables a role is limited to hold the opportunity stakeholders (R57).
 
 use super::schema::{Col, K, Req};
 
@@ -31,6 +32,20 @@ pub(super) const TABLES: &[Table] = &[
     Table { logical: "new_session_feedback", set: "new_session_feedbacks", display: "Session Feedback", display_collection: "Session Feedbacks", primary_name: "new_name", custom: true, user_owned: true, columns: &[SESSION_FEEDBACK, CUSTOM_STATE] },
     Table { logical: "new_feedback_followup", set: "new_feedback_followups", display: "Feedback Follow-up", display_collection: "Feedback Follow-ups", primary_name: "new_name", custom: true, user_owned: true, columns: &[FEEDBACK_FOLLOWUP, CUSTOM_STATE] },
     Table { logical: "new_venue", set: "new_venues", display: "Venue", display_collection: "Venues", primary_name: "new_name", custom: true, user_owned: true, columns: &[VENUE, CUSTOM_STATE] },
+    Table { logical: "connection", set: "connections", display: "Connection", display_collection: "Connections", primary_name: "name", custom: false, user_owned: true, columns: &[CONNECTION] },
+    Table { logical: "connectionrole", set: "connectionroles", display: "Connection Role", display_collection: "Connection Roles", primary_name: "name", custom: false, user_owned: false, columns: &[CONNECTION_ROLE] },
+    Table { logical: "connectionroleobjecttypecode", set: "connectionroleobjecttypecodes", display: "Connection Role Object Type Code", display_collection: "Connection Role Object Type Codes", primary_name: "associatedobjecttypecode", custom: false, user_owned: false, columns: &[CONNECTION_ROLE_SCOPE] },
+];
+
+/// Columns the platform fills in on a table where others of that name are writable
+/// (`reference/entities/connection.md`, "Read-only columns/attributes"); writes to them are
+/// ignored.
+pub(super) const READ_ONLY: &[(&str, &str)] = &[
+    ("connection", "name"),
+    ("connection", "record1objecttypecode"),
+    ("connection", "record2objecttypecode"),
+    ("connection", "relatedconnectionid"),
+    ("connection", "ismaster"),
 ];
 
 const SYNC_FILTER: &[Col] = &[
@@ -294,3 +309,60 @@ const TEAM: &[Col] = &[
     Col { name: "versionnumber", display: "Version number", kind: K::BigInt, required: Req::None, options: &[], targets: &[] },
 ];
 
+/// What a connection may connect in this org: the tables of `Record1Id`/`Record2Id`'s targets
+/// that the org has (`reference/entities/connection.md`; opportunity and lead add theirs,
+/// `opportunity_connections1/2`, `lead_connections1/2`).
+const CONNECTED: &[&str] = &["account", "contact", "lead", "opportunity", "systemuser", "team"];
+
+/// `Record1ObjectTypeCode` / `Record2ObjectTypeCode`: the object type codes of those tables.
+const CONNECTED_TYPES: &[(i32, &str, i32)] = &[(1, "Account", -1), (2, "Contact", -1), (3, "Opportunity", -1), (4, "Lead", -1), (8, "User", -1), (9, "Team", -1)];
+
+/// `reference/entities/connection.md`: the columns a reader of connections needs, and the system
+/// ones every table has.
+const CONNECTION: &[Col] = &[
+    Col { name: "connectionid", display: "Connection", kind: K::Guid, required: Req::SystemRequired, options: &[], targets: &[] },
+    Col { name: "name", display: "Connection Name", kind: K::Text(500), required: Req::None, options: &[], targets: &[] },
+    Col { name: "record1id", display: "Connected From", kind: K::Lookup, required: Req::None, options: &[], targets: CONNECTED },
+    Col { name: "record1objecttypecode", display: "Type (From)", kind: K::Picklist, required: Req::None, options: CONNECTED_TYPES, targets: &[] },
+    Col { name: "record1roleid", display: "Role (From)", kind: K::Lookup, required: Req::None, options: &[], targets: &["connectionrole"] },
+    Col { name: "record2id", display: "Connected To", kind: K::Lookup, required: Req::None, options: &[], targets: CONNECTED },
+    Col { name: "record2objecttypecode", display: "Type (To)", kind: K::Picklist, required: Req::None, options: CONNECTED_TYPES, targets: &[] },
+    Col { name: "record2roleid", display: "Role (To)", kind: K::Lookup, required: Req::None, options: &[], targets: &["connectionrole"] },
+    Col { name: "relatedconnectionid", display: "Reciprocal Connection", kind: K::Lookup, required: Req::ApplicationRequired, options: &[], targets: &["connection"] },
+    Col { name: "ismaster", display: "Is Master", kind: K::Boolean, required: Req::SystemRequired, options: &[(0, "No", -1), (1, "Yes", -1)], targets: &[] },
+    Col { name: "description", display: "Description", kind: K::Memo(2000), required: Req::None, options: &[], targets: &[] },
+    Col { name: "effectivestart", display: "Starting", kind: K::DateTime, required: Req::None, options: &[], targets: &[] },
+    Col { name: "effectiveend", display: "Ending", kind: K::DateTime, required: Req::None, options: &[], targets: &[] },
+    Col { name: "statecode", display: "Status", kind: K::State, required: Req::SystemRequired, options: &[(0, "Active", -1), (1, "Inactive", -1)], targets: &[] },
+    Col { name: "statuscode", display: "Status Reason", kind: K::Status, required: Req::None, options: &[(1, "Active", 0), (2, "Inactive", 1)], targets: &[] },
+    Col { name: "createdon", display: "Created On", kind: K::DateTime, required: Req::None, options: &[], targets: &[] },
+    Col { name: "modifiedon", display: "Modified On", kind: K::DateTime, required: Req::None, options: &[], targets: &[] },
+    Col { name: "createdby", display: "Created By", kind: K::Lookup, required: Req::None, options: &[], targets: &["systemuser"] },
+    Col { name: "modifiedby", display: "Modified By", kind: K::Lookup, required: Req::None, options: &[], targets: &["systemuser"] },
+    Col { name: "ownerid", display: "Owner", kind: K::Owner, required: Req::SystemRequired, options: &[], targets: &["systemuser", "team"] },
+    Col { name: "versionnumber", display: "Version Number", kind: K::BigInt, required: Req::None, options: &[], targets: &[] },
+];
+
+/// `reference/entities/connectionrole.md`; `category` is the `connectionrole_category` choice.
+const CONNECTION_ROLE: &[Col] = &[
+    Col { name: "connectionroleid", display: "Connection Role", kind: K::Guid, required: Req::SystemRequired, options: &[], targets: &[] },
+    Col { name: "name", display: "Name", kind: K::Text(100), required: Req::SystemRequired, options: &[], targets: &[] },
+    Col { name: "category", display: "Connection Role Category", kind: K::Picklist, required: Req::None, options: &[(1, "Business", -1), (2, "Family", -1), (3, "Social", -1), (4, "Sales", -1), (5, "Other", -1), (1000, "Stakeholder", -1), (1001, "Sales Team", -1), (1002, "Service", -1)], targets: &[] },
+    Col { name: "description", display: "Description", kind: K::Text(1000), required: Req::None, options: &[], targets: &[] },
+    Col { name: "statecode", display: "Status", kind: K::State, required: Req::SystemRequired, options: &[(0, "Active", -1), (1, "Inactive", -1)], targets: &[] },
+    Col { name: "statuscode", display: "Status Reason", kind: K::Status, required: Req::None, options: &[(1, "Active", 0), (2, "Inactive", 1)], targets: &[] },
+    Col { name: "createdon", display: "Created On", kind: K::DateTime, required: Req::None, options: &[], targets: &[] },
+    Col { name: "modifiedon", display: "Modified On", kind: K::DateTime, required: Req::None, options: &[], targets: &[] },
+    Col { name: "createdby", display: "Created By", kind: K::Lookup, required: Req::None, options: &[], targets: &["systemuser"] },
+    Col { name: "modifiedby", display: "Modified By", kind: K::Lookup, required: Req::None, options: &[], targets: &["systemuser"] },
+    Col { name: "versionnumber", display: "Version Number", kind: K::BigInt, required: Req::None, options: &[], targets: &[] },
+];
+
+/// A table a connection role is limited to (describe-relationship-entities-connection-roles.md):
+/// a role with none of these applies to every table.
+const CONNECTION_ROLE_SCOPE: &[Col] = &[
+    Col { name: "connectionroleobjecttypecodeid", display: "Connection Role Object Type Code", kind: K::Guid, required: Req::SystemRequired, options: &[], targets: &[] },
+    Col { name: "connectionroleid", display: "Connection Role", kind: K::Lookup, required: Req::SystemRequired, options: &[], targets: &["connectionrole"] },
+    Col { name: "associatedobjecttypecode", display: "Associated Object Type", kind: K::Text(64), required: Req::SystemRequired, options: &[], targets: &[] },
+    Col { name: "versionnumber", display: "Version Number", kind: K::BigInt, required: Req::None, options: &[], targets: &[] },
+];

@@ -3,11 +3,11 @@
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use super::Ctx;
 use super::errors::ApiError;
 use super::store::{Cell, Row};
 use super::values::cell_from_json;
 use super::write::{Mode, apply, stamp};
+use super::{Ctx, connections};
 use crate::world::World;
 
 /// Why rows could not be loaded.
@@ -80,7 +80,12 @@ pub(crate) fn insert_rows(
         for (i, cell) in given {
             row.set(i, cell);
         }
+        let reciprocal = connections::complete(&schema, &store, entity, &mut row, Mode::Create)
+            .map_err(failed)?;
         store.put(entity, row);
+        if let Some(reciprocal) = reciprocal {
+            store.put(entity, reciprocal);
+        }
         ids.push(id);
     }
     Ok(ids)

@@ -10,6 +10,8 @@ mod catalog;
 mod actions;
 mod batch;
 mod changes;
+/// Connections and their roles (opportunity stakeholders, R57); the data generator makes them.
+pub(crate) mod connections;
 mod control;
 mod definitions;
 mod errors;
@@ -82,6 +84,7 @@ impl State {
         let schema = Schema::shipped();
         let mut store = Store::new(schema.entities.len());
         let directory = Directory::seed(info, &schema, &mut store);
+        connections::seed_roles(&schema, &mut store);
         State {
             org: RwLock::new(Org {
                 id: info.dataverse.organization_id,

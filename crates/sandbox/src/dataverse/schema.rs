@@ -7,7 +7,7 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::catalog::TABLES;
+use super::catalog::{READ_ONLY, TABLES};
 
 /// A column's type (`AttributeTypeCode`); text types carry their maximum length.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -173,10 +173,13 @@ impl Column {
             .map(|(_, l, _)| l.as_str())
     }
 
-    /// The single-valued navigation property that writes this lookup for a target table.
+    /// The single-valued navigation property that writes this lookup for a target table: a
+    /// lookup that can point at more than one table has one per table (`customerid_account`,
+    /// `record1id_contact`); the owner's is `ownerid` whatever it points at.
     pub(crate) fn navigation(&self, target: &str) -> String {
         match self.kind {
             K::Customer => format!("{}_{target}", self.name),
+            K::Lookup if self.targets.len() > 1 => format!("{}_{target}", self.name),
             _ => self.name.clone(),
         }
     }
@@ -303,7 +306,8 @@ impl Schema {
                         let custom = table.custom
                             || col.name.starts_with("new_")
                             || col.name.starts_with("mkt_");
-                        let system = SYSTEM_MANAGED.contains(&col.name);
+                        let system = SYSTEM_MANAGED.contains(&col.name)
+                            || READ_ONLY.contains(&(table.logical, col.name));
                         let is_primary = col.name == primary_id;
                         let secured = table.logical == "contact" && col.name == "new_creditlimit";
                         let property = if col.kind.is_lookup() {
@@ -357,7 +361,11 @@ impl Schema {
                     primary_name: table.primary_name.to_owned(),
                     custom: table.custom,
                     user_owned: table.user_owned,
-                    change_tracking: table.logical != "businessunit",
+                    // Role definitions are solution components, not data: no change tracking.
+                    change_tracking: !matches!(
+                        table.logical,
+                        "businessunit" | "connectionrole" | "connectionroleobjecttypecode"
+                    ),
                     metadata_id: stable_id(&[table.logical]),
                     type_code: if table.custom {
                         10_000 + i32::try_from(n).unwrap_or(0)
@@ -369,6 +377,9 @@ impl Schema {
                             "lead" => 4,
                             "businessunit" => 10,
                             "systemuser" => 8,
+                            "connectionrole" => 3231,
+                            "connectionroleobjecttypecode" => 3233,
+                            "connection" => 3234,
                             _ => 9,
                         }
                     },

@@ -11,6 +11,7 @@ use axum::http::StatusCode;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
+use super::connections;
 use super::errors::{Answer, ApiError, ApiResult};
 use super::query::{context, select};
 use super::schema::{Entity, Schema};
@@ -46,6 +47,13 @@ pub(crate) fn apply(
             let (column, _, _) = e
                 .navigation(nav)
                 .ok_or_else(|| ApiError::bad_body(format!("An undeclared property '{nav}' which only has property annotations in the payload but no property value was found in the payload.")))?;
+            let writable = match mode {
+                Mode::Create => e.columns[column].valid_for_create,
+                Mode::Update => e.columns[column].valid_for_update,
+            };
+            if !writable {
+                continue;
+            }
             let target = bind_target(schema, store, e, column, nav, value)?;
             check_access(ctx, e, column, mode)?;
             row.set(column, Some(target));
@@ -324,8 +332,12 @@ fn write(
 ) -> ApiResult<()> {
     apply(ctx, schema, store, entity, &mut row, body, mode)?;
     stamp(ctx, schema, entity, &mut row, mode)?;
+    let reciprocal = connections::complete(schema, store, entity, &mut row, mode)?;
     validate(ctx, schema, store, entity, &row, detect_duplicates(request))?;
     store.put(entity, row);
+    if let Some(reciprocal) = reciprocal {
+        store.put(entity, reciprocal);
+    }
     Ok(())
 }
 
@@ -378,18 +390,24 @@ pub(crate) fn set_cells(
         }
     }
     stamp(ctx, &schema, entity, &mut row, Mode::Update)?;
+    let reciprocal = connections::complete(&schema, &store, entity, &mut row, Mode::Update)?;
     store.put(entity, row);
+    if let Some(reciprocal) = reciprocal {
+        store.put(entity, reciprocal);
+    }
     Ok(())
 }
 
+/// Deletes a record, and what goes with it (a connection's reciprocal, a record's connections).
 pub(crate) fn remove(ctx: &Ctx<'_>, entity: usize, id: Uuid) -> ApiResult<()> {
     let state = ctx.state();
     let schema = state.schema.read();
     let mut store = state.store.write();
-    store
+    let row = store
         .delete(entity, id)
-        .map(|_| ())
-        .ok_or_else(|| ApiError::not_found(&schema.entities[entity].logical, id))
+        .ok_or_else(|| ApiError::not_found(&schema.entities[entity].logical, id))?;
+    connections::after_delete(&schema, &mut store, entity, &row);
+    Ok(())
 }
 
 fn entity_url(ctx: &Ctx<'_>, entity: usize, id: Uuid) -> String {

@@ -1,7 +1,7 @@
 //! The Dynamics org's records, each created by one of the named people and owned by a person or a
 //! team, about 55 % marked for Marketo (`new_synctomkto` Yes), 15 % No and the rest left empty
-//! (R32–R35): accounts and opportunities here, people in `persons.rs`, the custom tables in
-//! `custom.rs`.
+//! (R32–R35): accounts and opportunities here, people in `persons.rs`, opportunity stakeholders
+//! in `stakeholders.rs`, the custom tables in `custom.rs`.
 
 use rand::Rng;
 use rand::seq::IndexedRandom;
@@ -12,7 +12,7 @@ use uuid::Uuid;
 use super::people::{self, chance};
 use super::persons::{self, Emails, Match, Matches};
 use super::words::PRODUCTS;
-use super::{GenerateError, History, Sizes, custom, guid, iso, rng};
+use super::{GenerateError, History, Sizes, custom, guid, iso, rng, stakeholders};
 use crate::dataverse::load::insert_rows;
 use crate::world::World;
 
@@ -137,9 +137,10 @@ pub(super) fn fill(
         &mut emails,
         &mut matches,
     )?;
-    persons::relink_qualified(&loader, qualified, &contacts)?;
-    opportunities(&loader, seed, sizes, &accounts, &contacts)?;
-    custom::fill(&loader, seed, sizes, &contacts)?;
+    persons::relink_qualified(&loader, qualified, &contacts.ids)?;
+    let deals = opportunities(&loader, seed, sizes, &accounts, &contacts.ids)?;
+    stakeholders::fill(&loader, seed, &deals, &contacts, accounts.ids.len())?;
+    custom::fill(&loader, seed, sizes, &contacts.ids)?;
     Ok(matches.found)
 }
 
@@ -207,17 +208,33 @@ fn accounts(loader: &Loader<'_>, seed: u64, sizes: &Sizes) -> Result<Accounts, G
     Ok(out)
 }
 
+/// An opportunity and its potential customer (R56), for its stakeholders.
+pub(super) struct Deal {
+    pub(super) id: Uuid,
+    pub(super) customer: Customer,
+}
+
+pub(super) enum Customer {
+    /// Index into the accounts.
+    Account(usize),
+    Contact(Uuid),
+    None,
+}
+
 fn opportunities(
     loader: &Loader<'_>,
     seed: u64,
     sizes: &Sizes,
     accounts: &Accounts,
     contacts: &[Uuid],
-) -> Result<(), GenerateError> {
+) -> Result<Vec<Deal>, GenerateError> {
     let mut rng = rng(seed, "opportunities");
+    let mut deals = Vec::with_capacity(sizes.opportunities);
     for n in 0..sizes.opportunities {
         let mut row = Map::new();
-        row.insert("opportunityid".into(), json!(guid(&mut rng)));
+        let id = guid(&mut rng);
+        row.insert("opportunityid".into(), json!(id));
+        let mut customer = Customer::None;
         let product = PRODUCTS.choose(&mut rng).copied().unwrap_or_default();
         // The potential customer is an account or a contact (R56).
         let by_account = !accounts.ids.is_empty() && (contacts.is_empty() || chance(&mut rng, 0.7));
@@ -235,7 +252,9 @@ fn opportunities(
                 "parentaccountid@odata.bind".into(),
                 json!(format!("/accounts({})", accounts.ids[a])),
             );
+            customer = Customer::Account(a);
         } else if let Some(contact) = contacts.choose(&mut rng) {
+            customer = Customer::Contact(*contact);
             row.insert("name".into(), json!(format!("{product} #{}", n + 1)));
             row.insert(
                 "customerid_contact@odata.bind".into(),
@@ -281,6 +300,7 @@ fn opportunities(
             );
         }
         loader.put(&mut rng, "opportunities", row, true)?;
+        deals.push(Deal { id, customer });
     }
-    Ok(())
+    Ok(deals)
 }

@@ -1,10 +1,10 @@
 //! The seeded data generator: realistic, messy orgs on both sides, the same byte for byte for the
 //! same seed.
 //!
-//! It fills the Dynamics org (accounts, contacts, leads, opportunities, the four custom tables) as
-//! the named people, never the sync user, and the Marketo instance with persons that exist only
-//! there and persons that already match Dynamics records by email (some ambiguously), so that a
-//! first sync has a dedupe pre-flight to make. Rows go straight into the stores through the
+//! It fills the Dynamics org (accounts, contacts, leads, opportunities and their stakeholders, the
+//! four custom tables) as the named people, never the sync user, and the Marketo instance with
+//! persons that exist only there and persons that already match Dynamics records by email (some
+//! ambiguously), so that a first sync has a dedupe pre-flight to make. Rows go straight into the stores through the
 //! in-process loaders, streamed so that a million records stay well under the memory budget.
 //!
 //! History (`createdon`, `modifiedon`, `createdAt`, `updatedAt`) is spread over the two years before
@@ -16,6 +16,7 @@ mod dynamics;
 mod marketo;
 mod people;
 mod persons;
+mod stakeholders;
 #[rustfmt::skip]
 mod words;
 

@@ -234,7 +234,14 @@ pub(super) fn leads(
     Ok(qualified)
 }
 
-/// The contacts, in id order of creation; index 0.. are the contacts of qualified leads.
+/// The contacts, in order of creation (the contacts of qualified leads first), with the account
+/// each belongs to.
+pub(super) struct Contacts {
+    pub(super) ids: Vec<Uuid>,
+    /// Index into the accounts, per contact.
+    pub(super) accounts: Vec<Option<usize>>,
+}
+
 pub(super) fn contacts(
     loader: &Loader<'_>,
     seed: u64,
@@ -243,9 +250,10 @@ pub(super) fn contacts(
     qualified: &[Qualified],
     emails: &mut Emails,
     matches: &mut Matches,
-) -> Result<Vec<Uuid>, GenerateError> {
+) -> Result<Contacts, GenerateError> {
     let mut rng = rng(seed, "contacts");
     let mut ids = Vec::with_capacity(sizes.contacts);
+    let mut of_account = Vec::with_capacity(sizes.contacts);
     let regular = sizes.contacts.saturating_sub(qualified.len());
     for n in 0..qualified.len() + regular {
         let id = guid(&mut rng);
@@ -302,8 +310,12 @@ pub(super) fn contacts(
         }
         loader.put(&mut rng, "contacts", row, true)?;
         ids.push(id);
+        of_account.push(account);
     }
-    Ok(ids)
+    Ok(Contacts {
+        ids,
+        accounts: of_account,
+    })
 }
 
 /// A qualified lead points at the contact made from it, as QualifyLead leaves it (R41); the
