@@ -644,3 +644,38 @@ async fn a_person_adds_stakeholders_in_bulk_through_the_control_api() {
         "a bulk load makes the reciprocals too"
     );
 }
+
+#[tokio::test]
+async fn merging_contacts_moves_their_connections_to_the_master() {
+    let org = Org::start().await;
+    let (opportunity, duplicate) = deal(&org).await;
+    let master = org
+        .seed(
+            "contacts",
+            json!({ "firstname": "Ines", "lastname": "Okafor-Lind" }),
+        )
+        .await;
+    connect(
+        &org,
+        &stakeholder(&opportunity, &duplicate, &role(&org, "Champion").await),
+    )
+    .await;
+    org.control(
+        Method::POST,
+        "dynamics/contacts/merge",
+        json!({ "as": "Dana Whitfield", "target": master, "subordinate": duplicate }),
+    )
+    .await;
+    let from_opportunity = connections_of(&org, &opportunity).await;
+    assert_eq!(
+        from_opportunity[0]["_record2id_value"],
+        master.as_str(),
+        "the stakeholder follows the merge (Merge: Cascade)"
+    );
+    assert_eq!(
+        from_opportunity[0]["name"], "Ines Okafor-Lind",
+        "and is named after the master"
+    );
+    assert_eq!(connections_of(&org, &master).await.len(), 1);
+    assert!(connections_of(&org, &duplicate).await.is_empty());
+}
