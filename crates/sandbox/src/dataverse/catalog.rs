@@ -28,11 +28,11 @@ pub(super) const TABLES: &[Table] = &[
     Table { logical: "systemuser", set: "systemusers", display: "User", display_collection: "Users", primary_name: "fullname", custom: false, user_owned: false, columns: &[SYSTEMUSER] },
     Table { logical: "team", set: "teams", display: "Team", display_collection: "Teams", primary_name: "name", custom: false, user_owned: false, columns: &[TEAM] },
     Table { logical: "businessunit", set: "businessunits", display: "Business Unit", display_collection: "Business Units", primary_name: "name", custom: false, user_owned: false, columns: &[BUSINESSUNIT] },
-    Table { logical: "new_event_registration", set: "new_event_registrations", display: "Event Registration", display_collection: "Event Registrations", primary_name: "new_name", custom: true, user_owned: true, columns: &[EVENT_REGISTRATION, CUSTOM_STATE] },
-    Table { logical: "new_session_feedback", set: "new_session_feedbacks", display: "Session Feedback", display_collection: "Session Feedbacks", primary_name: "new_name", custom: true, user_owned: true, columns: &[SESSION_FEEDBACK, CUSTOM_STATE] },
-    Table { logical: "new_feedback_followup", set: "new_feedback_followups", display: "Feedback Follow-up", display_collection: "Feedback Follow-ups", primary_name: "new_name", custom: true, user_owned: true, columns: &[FEEDBACK_FOLLOWUP, CUSTOM_STATE] },
-    Table { logical: "new_venue", set: "new_venues", display: "Venue", display_collection: "Venues", primary_name: "new_name", custom: true, user_owned: true, columns: &[VENUE, CUSTOM_STATE] },
-    Table { logical: "connection", set: "connections", display: "Connection", display_collection: "Connections", primary_name: "name", custom: false, user_owned: true, columns: &[CONNECTION] },
+    Table { logical: "new_event_registration", set: "new_event_registrations", display: "Event Registration", display_collection: "Event Registrations", primary_name: "new_name", custom: true, user_owned: true, columns: &[EVENT_REGISTRATION, OWNED_RECORD] },
+    Table { logical: "new_session_feedback", set: "new_session_feedbacks", display: "Session Feedback", display_collection: "Session Feedbacks", primary_name: "new_name", custom: true, user_owned: true, columns: &[SESSION_FEEDBACK, OWNED_RECORD] },
+    Table { logical: "new_feedback_followup", set: "new_feedback_followups", display: "Feedback Follow-up", display_collection: "Feedback Follow-ups", primary_name: "new_name", custom: true, user_owned: true, columns: &[FEEDBACK_FOLLOWUP, OWNED_RECORD] },
+    Table { logical: "new_venue", set: "new_venues", display: "Venue", display_collection: "Venues", primary_name: "new_name", custom: true, user_owned: true, columns: &[VENUE, OWNED_RECORD] },
+    Table { logical: "connection", set: "connections", display: "Connection", display_collection: "Connections", primary_name: "name", custom: false, user_owned: true, columns: &[CONNECTION, OWNED_RECORD] },
     Table { logical: "connectionrole", set: "connectionroles", display: "Connection Role", display_collection: "Connection Roles", primary_name: "name", custom: false, user_owned: false, columns: &[CONNECTION_ROLE] },
     Table { logical: "connectionroleobjecttypecode", set: "connectionroleobjecttypecodes", display: "Connection Role Object Type Code", display_collection: "Connection Role Object Type Codes", primary_name: "associatedobjecttypecode", custom: false, user_owned: false, columns: &[CONNECTION_ROLE_SCOPE] },
 ];
@@ -75,7 +75,9 @@ const CONTACT_CUSTOM: &[Col] = &[
     Col { name: "new_creditlimit", display: "Approved Credit Limit", kind: K::Money, required: Req::None, options: &[], targets: &[] },
 ];
 
-const CUSTOM_STATE: &[Col] = &[
+/// An Active/Inactive status, the audit columns and the owner, as every custom table and a
+/// connection have them.
+const OWNED_RECORD: &[Col] = &[
     Col { name: "statecode", display: "Status", kind: K::State, required: Req::SystemRequired, options: &[(0, "Active", -1), (1, "Inactive", -1)], targets: &[] },
     Col { name: "statuscode", display: "Status Reason", kind: K::Status, required: Req::None, options: &[(1, "Active", 0), (2, "Inactive", 1)], targets: &[] },
     Col { name: "createdon", display: "Created On", kind: K::DateTime, required: Req::None, options: &[], targets: &[] },
@@ -317,8 +319,8 @@ const CONNECTED: &[&str] = &["account", "contact", "lead", "opportunity", "syste
 /// `Record1ObjectTypeCode` / `Record2ObjectTypeCode`: the object type codes of those tables.
 const CONNECTED_TYPES: &[(i32, &str, i32)] = &[(1, "Account", -1), (2, "Contact", -1), (3, "Opportunity", -1), (4, "Lead", -1), (8, "User", -1), (9, "Team", -1)];
 
-/// `reference/entities/connection.md`: the columns a reader of connections needs, and the system
-/// ones every table has.
+/// `reference/entities/connection.md`: the columns a reader of connections needs (the status, audit
+/// and owner columns come with `OWNED_RECORD`).
 const CONNECTION: &[Col] = &[
     Col { name: "connectionid", display: "Connection", kind: K::Guid, required: Req::SystemRequired, options: &[], targets: &[] },
     Col { name: "name", display: "Connection Name", kind: K::Text(500), required: Req::None, options: &[], targets: &[] },
@@ -333,14 +335,6 @@ const CONNECTION: &[Col] = &[
     Col { name: "description", display: "Description", kind: K::Memo(2000), required: Req::None, options: &[], targets: &[] },
     Col { name: "effectivestart", display: "Starting", kind: K::DateTime, required: Req::None, options: &[], targets: &[] },
     Col { name: "effectiveend", display: "Ending", kind: K::DateTime, required: Req::None, options: &[], targets: &[] },
-    Col { name: "statecode", display: "Status", kind: K::State, required: Req::SystemRequired, options: &[(0, "Active", -1), (1, "Inactive", -1)], targets: &[] },
-    Col { name: "statuscode", display: "Status Reason", kind: K::Status, required: Req::None, options: &[(1, "Active", 0), (2, "Inactive", 1)], targets: &[] },
-    Col { name: "createdon", display: "Created On", kind: K::DateTime, required: Req::None, options: &[], targets: &[] },
-    Col { name: "modifiedon", display: "Modified On", kind: K::DateTime, required: Req::None, options: &[], targets: &[] },
-    Col { name: "createdby", display: "Created By", kind: K::Lookup, required: Req::None, options: &[], targets: &["systemuser"] },
-    Col { name: "modifiedby", display: "Modified By", kind: K::Lookup, required: Req::None, options: &[], targets: &["systemuser"] },
-    Col { name: "ownerid", display: "Owner", kind: K::Owner, required: Req::SystemRequired, options: &[], targets: &["systemuser", "team"] },
-    Col { name: "versionnumber", display: "Version Number", kind: K::BigInt, required: Req::None, options: &[], targets: &[] },
 ];
 
 /// `reference/entities/connectionrole.md`; `category` is the `connectionrole_category` choice.
