@@ -1,7 +1,8 @@
 //! Random interleavings of edits on both sides and sync cycles, over real HTTP against one sandbox,
 //! checked against a small model of the documented rules written here, independently of the
 //! engine: per field, who changed it since the last sync; Marketo wins for leads and Dynamics for
-//! contacts when both did (R18, R19); the sync user's own edits are not synced back (R6); a record
+//! contacts when both did (R18, R19); the sync user's own edits are not synced back, and Marketo's
+//! unchanged value of such a field is not sent back to Dynamics either (R6); a record
 //! turned No stops syncing and syncs Dynamics' values again once back to Yes (R36, R37); a Dynamics
 //! delete flags the person (R66); a Marketo delete leaves Dynamics alone and a later Dynamics change
 //! brings the person back (R67, R68).
@@ -64,21 +65,17 @@ struct Model {
     person: Option<i64>,
     dynamics: Vec<String>,
     marketo: Vec<String>,
-    synced: Vec<String>,
+    /// The last synced values as each side holds them: they differ after a sync user's edit (R6).
+    synced_dynamics: Vec<String>,
+    synced_marketo: Vec<String>,
     /// The sync filter in Dynamics: No stops the sync (R37).
     filter: bool,
     /// The filter at the last cycle.
     filter_then: bool,
     gone: Gone,
-    /// Fields last set by the sync user and never touched since: their fate is not documented.
-    sync_user_fields: Vec<bool>,
     /// What happened since the last cycle.
     dynamics_edited: bool,
     last_dynamics_by_sync_user: bool,
-    /// Dynasync wrote to the Dynamics record at the last cycle and has not seen that write back.
-    echo_pending: bool,
-    /// The values Marketo must still show after the next cycle (a sync user's edit, R6).
-    not_synced_back: Vec<(usize, String)>,
     log: Vec<String>,
 }
 
@@ -93,15 +90,13 @@ impl Model {
             person: None,
             dynamics: values.clone(),
             marketo: values.clone(),
-            synced: values,
+            synced_dynamics: values.clone(),
+            synced_marketo: values,
             filter: true,
             filter_then: true,
             gone: Gone::No,
-            sync_user_fields: vec![false; FIELDS.len()],
             dynamics_edited: false,
             last_dynamics_by_sync_user: false,
-            echo_pending: false,
-            not_synced_back: Vec::new(),
             log: Vec::new(),
         }
     }
@@ -120,9 +115,16 @@ impl Model {
         Value::Object(fields)
     }
 
+    /// Both sides hold `values`, as last synced.
+    fn agree(&mut self, values: Vec<String>) {
+        self.marketo.clone_from(&values);
+        self.synced_dynamics.clone_from(&values);
+        self.synced_marketo = values;
+    }
+
     /// What one cycle does to this record, by the rules.
     fn cycle(&mut self) {
-        self.echo_pending = false;
+        self.log.push("cycle".into());
         let edited = std::mem::take(&mut self.dynamics_edited);
         let by_sync_user = std::mem::take(&mut self.last_dynamics_by_sync_user);
         let was_on = std::mem::replace(&mut self.filter_then, self.filter);
@@ -133,8 +135,7 @@ impl Model {
                 if edited && self.filter && !by_sync_user {
                     self.gone = Gone::No;
                     self.person = None;
-                    self.marketo = self.dynamics.clone();
-                    self.synced = self.dynamics.clone();
+                    self.agree(self.dynamics.clone());
                 }
                 return;
             }
@@ -145,22 +146,20 @@ impl Model {
         }
         if !was_on {
             // Back to Yes: Dynamics' values go to Marketo (R36).
-            self.marketo = self.dynamics.clone();
-            self.synced = self.dynamics.clone();
+            self.agree(self.dynamics.clone());
             return;
         }
         if by_sync_user {
-            // Not synced back (R6): Dynamics' values become the last synced ones.
-            self.synced = self.dynamics.clone();
+            // Not synced back (R6): Dynamics' values become Dynamics' last synced ones; Marketo's
+            // stay what Marketo holds.
+            self.synced_dynamics = self.dynamics.clone();
         }
         for f in 0..FIELDS.len() {
-            if self.sync_user_fields[f] {
-                continue;
-            }
-            let d = self.dynamics[f] != self.synced[f];
-            let m = self.marketo[f] != self.synced[f];
+            let d = self.dynamics[f] != self.synced_dynamics[f];
+            let m = self.marketo[f] != self.synced_marketo[f];
             let value = match (d, m) {
                 (false, false) => continue,
+                _ if self.dynamics[f] == self.marketo[f] => self.dynamics[f].clone(),
                 (true, false) => self.dynamics[f].clone(),
                 (false, true) => self.marketo[f].clone(),
                 (true, true) => match self.kind {
@@ -168,10 +167,10 @@ impl Model {
                     Kind::Contact => self.dynamics[f].clone(), // R19
                 },
             };
-            self.echo_pending |= self.dynamics[f] != value;
             self.dynamics[f] = value.clone();
             self.marketo[f] = value.clone();
-            self.synced[f] = value;
+            self.synced_dynamics[f] = value.clone();
+            self.synced_marketo[f] = value;
         }
     }
 }
@@ -189,7 +188,7 @@ enum Edit {
 fn random_edit(rng: &mut StdRng, model: &Model, edited_this_round: bool) -> Option<Edit> {
     let field = rng.random_range(0..FIELDS.len());
     let value = VALUES[rng.random_range(0..VALUES.len())].to_owned();
-    if model.gone == Gone::FromDynamics || model.sync_user_fields[field] {
+    if model.gone == Gone::FromDynamics {
         return None;
     }
     if model.gone == Gone::FromMarketo {
@@ -198,20 +197,10 @@ fn random_edit(rng: &mut StdRng, model: &Model, edited_this_round: bool) -> Opti
     Some(match rng.random_range(0..100) {
         0..40 => Edit::Dynamics(field, value),
         40..80 => Edit::Marketo(field, value),
-        // Alone in its round, so that its record's last modifier is the sync user, and once
-        // Dynasync's own last write to the record was seen back: before that, an edit signed
-        // by the sync user cannot be told from that write's echo. Once per record: after one,
-        // a Marketo change of the record writes the field's Marketo value back to Dynamics
-        // (one last-synced value per field), a write the model does not predict.
-        80..86
-            if !edited_this_round
-                && model.filter
-                && !model.echo_pending
-                && !model.sync_user_fields.contains(&true) =>
-        {
-            Edit::BySyncUser(field, value)
-        }
-        86..94 => Edit::Filter(!model.filter),
+        // Also while Dynasync's own last write has not been seen back yet, which is signed by
+        // the sync user too.
+        80..88 => Edit::BySyncUser(field, value),
+        88..94 => Edit::Filter(!model.filter),
         94..97 => Edit::DeleteInDynamics,
         // Alone in its round too: whether a Dynamics change made just before it brings the
         // person back at once is not documented.
@@ -250,9 +239,7 @@ async fn apply(
                 )
                 .await
                 .expect("the sync user can edit the record");
-            model.not_synced_back.push((f, model.marketo[f].clone()));
             model.dynamics[f] = value;
-            model.sync_user_fields[f] = true;
             model.dynamics_edited = true;
             model.last_dynamics_by_sync_user = true;
         }
@@ -363,17 +350,6 @@ fn check(snapshot: &Value, model: &Model, seed: u64, history: usize) {
         .find(|r| r["emailaddress1"].as_str() == Some(model.email.as_str()))
         .unwrap();
     for (f, (column, field)) in FIELDS.iter().enumerate() {
-        if model.sync_user_fields[f] {
-            // Not synced back (R6); what a later change of the person in Marketo does to it is not
-            // documented: it stays in Dynamics only, or both sides agree again.
-            assert!(
-                row[*column].as_str() == Some(model.dynamics[f].as_str())
-                    || row[*column] == person[*field],
-                "{column} set by the sync user: {}",
-                context()
-            );
-            continue;
-        }
         assert_eq!(
             row[*column].as_str(),
             Some(model.dynamics[f].as_str()),
@@ -451,7 +427,7 @@ async fn batch(seed: u64, batch: usize) -> usize {
                     let Some(edit) = random_edit(&mut rng, model, edited) else {
                         continue;
                     };
-                    if matches!(edit, Edit::BySyncUser(..) | Edit::DeleteInMarketo) {
+                    if matches!(edit, Edit::DeleteInMarketo) {
                         apply(&world, &sync_user, model, edit).await;
                         break;
                     }
@@ -466,18 +442,12 @@ async fn batch(seed: u64, batch: usize) -> usize {
         // Collisions: the same field edited on both sides before one cycle.
         for history in &mut histories {
             let model = &mut history[0];
-            if model.gone == Gone::No
-                && model.filter
-                && !model.last_dynamics_by_sync_user
-                && rng.random_bool(0.3)
-            {
+            if model.gone == Gone::No && model.filter && rng.random_bool(0.3) {
                 let f = rng.random_range(0..FIELDS.len());
-                if !model.sync_user_fields[f] {
-                    let a = VALUES[rng.random_range(0..VALUES.len())].to_owned();
-                    let b = VALUES[rng.random_range(0..VALUES.len())].to_owned();
-                    apply(&world, &sync_user, model, Edit::Dynamics(f, a)).await;
-                    apply(&world, &sync_user, model, Edit::Marketo(f, b)).await;
-                }
+                let a = VALUES[rng.random_range(0..VALUES.len())].to_owned();
+                let b = VALUES[rng.random_range(0..VALUES.len())].to_owned();
+                apply(&world, &sync_user, model, Edit::Dynamics(f, a)).await;
+                apply(&world, &sync_user, model, Edit::Marketo(f, b)).await;
             }
         }
         cycle(&world).await;
@@ -485,16 +455,9 @@ async fn batch(seed: u64, batch: usize) -> usize {
         for (h, history) in histories.iter_mut().enumerate() {
             for model in history.iter_mut() {
                 model.cycle();
-                for (f, before) in std::mem::take(&mut model.not_synced_back) {
-                    if let Some(person) = person_of(&snapshot, &model.id) {
-                        assert_eq!(
-                            person[FIELDS[f].1].as_str(),
-                            Some(before.as_str()),
-                            "the sync user's edit is not synced back (R6): seed {seed}, history {h}, {:?}",
-                            model.log
-                        );
-                    }
-                }
+                // After every cycle, not only at the end: a value synced back and then overwritten
+                // again would go unseen otherwise.
+                check(&snapshot, model, seed, batch * HISTORIES_PER_BATCH + h);
                 if model.person.is_none() && model.gone == Gone::No {
                     model.person = person_of(&snapshot, &model.id).and_then(|p| p["id"].as_i64());
                 }

@@ -579,6 +579,116 @@ async fn an_opportunitys_customer_and_its_change_are_reflected_in_marketo_r56() 
     );
 }
 
+/// The id of an out-of-the-box connection role, looked up by name as against a real org.
+fn connection_role(snapshot: &Value, name: &str) -> String {
+    rows(snapshot, "connectionroles")
+        .iter()
+        .find(|r| r["name"].as_str() == Some(name))
+        .and_then(|r| r["connectionroleid"].as_str())
+        .unwrap_or_else(|| panic!("no connection role {name}"))
+        .to_owned()
+}
+
+#[tokio::test]
+async fn every_stakeholder_of_an_opportunity_has_a_role_until_the_connection_goes_r57() {
+    let world = World::new().await;
+    let acme = world
+        .control
+        .dynamics_create("accounts", json!({"name": "Acme"}))
+        .await;
+    let contact = |name: &str| json!({"lastname": name, "emailaddress1": format!("{name}@acme.example"), "parentcustomerid_account@odata.bind": bind("accounts", &acme)});
+    let ann = world
+        .control
+        .dynamics_create("contacts", contact("ann"))
+        .await;
+    let bo = world
+        .control
+        .dynamics_create("contacts", contact("bo"))
+        .await;
+    let deal = world
+        .control
+        .dynamics_create(
+            "opportunities",
+            json!({"name": "Deal", "customerid_account@odata.bind": bind("accounts", &acme)}),
+        )
+        .await;
+    world.configure().await;
+    world.cycle().await;
+    let snapshot = world.control.snapshot().await;
+    let (ann_person, bo_person) = (person_id(&snapshot, &ann), person_id(&snapshot, &bo));
+    assert_eq!(
+        roles(&snapshot, &deal),
+        [],
+        "an account customer gives no role (R56)"
+    );
+
+    // Ann is connected as the decision maker, Bo as a stakeholder without a role.
+    let decision_maker = connection_role(&snapshot, "Decision Maker");
+    let stakeholder = |contact: &str, role: Option<&str>| {
+        let mut fields = json!({
+            "record1id_opportunity@odata.bind": bind("opportunities", &deal),
+            "record2id_contact@odata.bind": bind("contacts", contact),
+        });
+        if let Some(role) = role {
+            fields["record2roleid@odata.bind"] = json!(bind("connectionroles", role));
+        }
+        fields
+    };
+    let ann_connection = world
+        .control
+        .dynamics_create("connections", stakeholder(&ann, Some(&decision_maker)))
+        .await;
+    world
+        .control
+        .dynamics_create("connections", stakeholder(&bo, None))
+        .await;
+    world.cycle().await;
+    let snapshot = world.control.snapshot().await;
+    let mut expected = vec![
+        (ann_person, "Decision Maker".to_owned()),
+        (bo_person, "Stakeholder".to_owned()),
+    ];
+    expected.sort();
+    assert_eq!(
+        roles(&snapshot, &deal),
+        expected,
+        "one role per stakeholder, named after the contact's connection role"
+    );
+
+    // Ann's role changes; Bo's connection is removed from his side (its reciprocal).
+    let influencer = connection_role(&snapshot, "Influencer");
+    world
+        .control
+        .dynamics_update(
+            "connections",
+            &ann_connection,
+            json!({"record2roleid@odata.bind": bind("connectionroles", &influencer)}),
+        )
+        .await;
+    let bos_side = rows(&snapshot, "connections")
+        .iter()
+        .find(|c| c["_record1id_value"].as_str() == Some(bo.as_str()))
+        .and_then(|c| c["connectionid"].as_str())
+        .expect("Dataverse keeps the connection from the contact's side too")
+        .to_owned();
+    world
+        .control
+        .dynamics_delete("connections", &bos_side)
+        .await;
+    world.cycle().await;
+    let snapshot = world.control.snapshot().await;
+    assert_eq!(
+        roles(&snapshot, &deal),
+        [(ann_person, "Influencer".to_owned())],
+        "a changed role replaces the former one; a removed stakeholder has none"
+    );
+    let why = world.engine.why(ann_connection, None).await.unwrap();
+    assert!(
+        why.iter().any(|e| e.rule == Rule::Stakeholder),
+        "the journal says why the role is there: {why:?}"
+    );
+}
+
 #[tokio::test]
 async fn a_cycle_overwriting_too_many_people_waits_for_confirmation_then_goes_through() {
     let world = World::new().await;

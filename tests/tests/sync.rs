@@ -156,17 +156,11 @@ async fn both_sides_changing_a_contact_field_keep_dynamics_value_r19() {
     assert_eq!(world.person(person).await["city"], json!("Milan"));
 }
 
-#[tokio::test]
-async fn an_edit_by_the_sync_user_is_not_synced_back_r6() {
-    let world = World::new().await;
-    let (id, person) = world
-        .with_contact(json!({"lastname": "Before", "emailaddress1": "r6@example.com"}))
-        .await;
-    // Someone signed in as the sync user (the app registration) edits the contact in Dynamics.
+/// Someone signed in as the sync user (the app registration) sets a contact's last name.
+async fn as_sync_user(world: &World, id: &str, lastname: &str) {
     let mut record = dynasync_dynamics::Record::new();
-    record.set("lastname", "BySyncUser");
-    let as_sync_user = setup::dynamics_client(world.sandbox.info());
-    as_sync_user
+    record.set("lastname", lastname);
+    setup::dynamics_client(world.sandbox.info())
         .update(
             "contacts",
             id.parse().unwrap(),
@@ -175,11 +169,83 @@ async fn an_edit_by_the_sync_user_is_not_synced_back_r6() {
         )
         .await
         .unwrap();
+}
+
+#[tokio::test]
+async fn an_edit_by_the_sync_user_is_not_synced_back_r6() {
+    let world = World::new().await;
+    let (id, person) = world
+        .with_contact(json!({"lastname": "Before", "emailaddress1": "r6@example.com"}))
+        .await;
+    as_sync_user(&world, &id, "BySyncUser").await;
     world.cycle().await;
     assert_eq!(
         world.person(person).await["lastName"],
         json!("Before"),
         "the sync user's own edit stays in Dynamics"
+    );
+}
+
+#[tokio::test]
+async fn a_later_marketo_edit_does_not_send_back_marketos_value_of_a_field_the_sync_user_set_r6() {
+    let world = World::new().await;
+    let (id, person) = world
+        .with_contact(json!({"lastname": "Before", "emailaddress1": "r6b@example.com", "address1_city": "Rome"}))
+        .await;
+    as_sync_user(&world, &id, "BySyncUser").await;
+    world.cycle().await;
+    world
+        .control
+        .marketo_update(person, json!({"city": "Paris"}))
+        .await;
+    world.cycle().await;
+    let contact = world.dynamics_row("contacts", &id).await;
+    assert_eq!(
+        contact["address1_city"],
+        json!("Paris"),
+        "Marketo's edit syncs"
+    );
+    assert_eq!(
+        contact["lastname"],
+        json!("BySyncUser"),
+        "Marketo's last name did not change: it must not overwrite the sync user's edit"
+    );
+    assert_eq!(world.person(person).await["lastName"], json!("Before"));
+
+    // A real change of that field in Marketo does sync, even to the value Dynamics once had.
+    world
+        .control
+        .marketo_update(person, json!({"lastName": "Changed"}))
+        .await;
+    world.cycle().await;
+    assert_eq!(
+        world.dynamics_row("contacts", &id).await["lastname"],
+        json!("Changed")
+    );
+}
+
+#[tokio::test]
+async fn a_sync_user_edit_made_before_dynasyncs_own_write_came_back_is_not_synced_r6() {
+    let world = World::new().await;
+    let (id, person) = world
+        .with_contact(json!({"lastname": "Before", "emailaddress1": "r6c@example.com", "address1_city": "Rome"}))
+        .await;
+    world
+        .control
+        .marketo_update(person, json!({"city": "Paris"}))
+        .await;
+    world.cycle().await;
+    // Dynasync wrote the city; before the next cycle reads that write back, the sync user edits.
+    as_sync_user(&world, &id, "BySyncUser").await;
+    world.cycle().await;
+    assert_eq!(
+        world.person(person).await["lastName"],
+        json!("Before"),
+        "signed by the sync user at another version than Dynasync's write: not its echo"
+    );
+    assert_eq!(
+        world.dynamics_row("contacts", &id).await["address1_city"],
+        json!("Paris")
     );
 }
 

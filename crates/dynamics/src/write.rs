@@ -52,6 +52,9 @@ pub enum BatchOp {
         id: Uuid,
         record: Record,
         precondition: Precondition,
+        /// Ask for the version the update made ([`Written::etag`]): `Prefer: return=representation`
+        /// with the smallest `$select`, as the update doc advises.
+        return_version: bool,
     },
     Delete {
         entity_set: String,
@@ -65,6 +68,9 @@ pub struct Written {
     pub status: u16,
     /// The record's id, from `OData-EntityId` (creates and upserts).
     pub entity_id: Option<Uuid>,
+    /// The record's version after the write (`@odata.etag` of a returned representation, else the
+    /// `ETag` header), when the answer carries one.
+    pub etag: Option<String>,
 }
 
 /// The outcome of one batched write: done, or refused with the same classification as a single
@@ -76,13 +82,16 @@ fn json(record: &Record) -> Result<Vec<u8>, Error> {
         .map_err(|e| Error::InvalidInput(format!("the record cannot be written as JSON: {e}")))
 }
 
-fn written(status: u16, headers: &HeaderMap) -> Written {
+fn written(status: u16, headers: &HeaderMap, body: &[u8]) -> Written {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let returned = (!body.is_empty())
+        .then(|| serde_json::from_slice::<serde_json::Value>(body).ok())
+        .flatten()
+        .and_then(|json| json.get("@odata.etag")?.as_str().map(str::to_owned));
     Written {
         status,
-        entity_id: headers
-            .get("odata-entityid")
-            .and_then(|v| v.to_str().ok())
-            .and_then(wire::entity_id),
+        entity_id: header("odata-entityid").and_then(wire::entity_id),
+        etag: returned.or_else(|| header("etag").map(str::to_owned)),
     }
 }
 
@@ -96,7 +105,7 @@ impl DataverseClient {
         let answer = self
             .send(Method::POST, url, &[], Payload::Json(json(record)?))
             .await?;
-        written(answer.status.as_u16(), &answer.headers)
+        written(answer.status.as_u16(), &answer.headers, &[])
             .entity_id
             .ok_or_else(|| Error::Decode {
                 path: "OData-EntityId".into(),
@@ -157,23 +166,29 @@ impl DataverseClient {
         let base = self.web_api_url().path().to_owned();
         let mut body = Vec::new();
         for op in ops {
-            let (method, path, payload, condition) = match op {
+            let (method, path, payload, condition, return_version) = match op {
                 BatchOp::Create { entity_set, record } => {
-                    ("POST", entity_set.clone(), Some(json(record)?), None)
+                    ("POST", entity_set.clone(), Some(json(record)?), None, false)
                 }
                 BatchOp::Update {
                     entity_set,
                     id,
                     record,
                     precondition,
+                    return_version,
                 } => (
                     "PATCH",
-                    format!("{entity_set}({id})"),
+                    if *return_version {
+                        format!("{entity_set}({id})?$select=versionnumber")
+                    } else {
+                        format!("{entity_set}({id})")
+                    },
                     Some(json(record)?),
                     precondition.header(),
+                    *return_version,
                 ),
                 BatchOp::Delete { entity_set, id } => {
-                    ("DELETE", format!("{entity_set}({id})"), None, None)
+                    ("DELETE", format!("{entity_set}({id})"), None, None, false)
                 }
             };
             body.extend_from_slice(
@@ -181,6 +196,9 @@ impl DataverseClient {
             );
             if let Some((name, value)) = condition {
                 body.extend_from_slice(format!("{name}: {value}\r\n").as_bytes());
+            }
+            if return_version {
+                body.extend_from_slice(b"Prefer: return=representation\r\n");
             }
             match payload {
                 Some(json) => {
@@ -303,7 +321,7 @@ fn response_part(bytes: &[u8]) -> Result<BatchOutcome, Error> {
         }
     }
     if (200..300).contains(&status) {
-        Ok(Ok(written(status, &headers)))
+        Ok(Ok(written(status, &headers, &bytes[start..])))
     } else {
         Ok(Err(wire::api_error(
             status,

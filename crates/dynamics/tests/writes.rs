@@ -146,12 +146,14 @@ async fn a_batch_answers_one_outcome_per_write_in_order() {
             id: Uuid::new_v4(),
             record: contact("Nobody"),
             precondition: Precondition::MustExist,
+            return_version: false,
         },
         BatchOp::Update {
             entity_set: "contacts".into(),
             id: existing,
             record: contact("Changed"),
             precondition: Precondition::MustExist,
+            return_version: false,
         },
         BatchOp::Delete {
             entity_set: "contacts".into(),
@@ -182,6 +184,53 @@ async fn a_batch_answers_one_outcome_per_write_in_order() {
         outcomes[5].as_ref().unwrap().status,
         204,
         "later writes go on after failures"
+    );
+}
+
+#[tokio::test]
+async fn a_batched_update_can_answer_the_version_it_made() {
+    let org = Org::start().await;
+    let id = org
+        .client
+        .create("contacts", &contact("Versioned"))
+        .await
+        .unwrap();
+    let update = |name: &str, return_version| BatchOp::Update {
+        entity_set: "contacts".into(),
+        id,
+        record: contact(name),
+        precondition: Precondition::MustExist,
+        return_version,
+    };
+    let outcomes = org
+        .client
+        .batch(vec![update("First", true), update("Second", false)])
+        .await
+        .unwrap();
+    let first = outcomes[0].as_ref().unwrap();
+    assert_eq!(first.status, 200, "a representation comes back");
+    let version = first.etag.clone().expect("the update answers its version");
+    assert!(version.starts_with("W/\""), "{version}");
+    let second = outcomes[1].as_ref().unwrap();
+    assert_eq!(
+        (second.status, second.etag.as_deref()),
+        (204, None),
+        "without asking, the update answers no content"
+    );
+    // Only the first update's version: an edit after it is told apart from it by its version.
+    let stale = org
+        .client
+        .update(
+            "contacts",
+            id,
+            &contact("Third"),
+            Precondition::Matches(version),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        stale.is_precondition_failed(),
+        "the second update made a new version: {stale}"
     );
 }
 

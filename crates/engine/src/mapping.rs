@@ -265,7 +265,7 @@ pub fn default_fields(entity: &Entity) -> Vec<DefaultField> {
         Entity::Opportunity => OPPORTUNITY.to_vec(),
         Entity::SystemUser => SYSTEM_USER.to_vec(),
         Entity::Team => TEAM.to_vec(),
-        Entity::Custom(_) => Vec::new(),
+        Entity::Connection | Entity::Custom(_) => Vec::new(),
     }
 }
 

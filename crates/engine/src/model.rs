@@ -13,21 +13,31 @@ pub enum Entity {
     SystemUser,
     Team,
     Opportunity,
+    /// Connections, for the stakeholders of opportunities (R57): not chosen on its own, synced
+    /// with opportunities.
+    Connection,
     /// A custom entity, by logical name.
     Custom(String),
 }
 
 impl Entity {
     /// The standard tables, in the order their changes are pulled and pushed: owners before the
-    /// companies they own, companies before the people in them, people before opportunity roles.
-    pub const STANDARD: [Entity; 6] = [
+    /// companies they own, companies before the people in them, people and opportunities before
+    /// the stakeholder roles that join them.
+    pub const STANDARD: [Entity; 7] = [
         Entity::SystemUser,
         Entity::Team,
         Entity::Account,
         Entity::Contact,
         Entity::Lead,
         Entity::Opportunity,
+        Entity::Connection,
     ];
+
+    /// Whether the user chooses this table's fields (connections only carry stakeholders).
+    pub fn has_fields(&self) -> bool {
+        *self != Entity::Connection
+    }
 
     pub fn logical_name(&self) -> &str {
         match self {
@@ -37,6 +47,7 @@ impl Entity {
             Entity::SystemUser => "systemuser",
             Entity::Team => "team",
             Entity::Opportunity => "opportunity",
+            Entity::Connection => "connection",
             Entity::Custom(name) => name,
         }
     }
@@ -49,6 +60,7 @@ impl Entity {
             "systemuser" => Entity::SystemUser,
             "team" => Entity::Team,
             "opportunity" => Entity::Opportunity,
+            "connection" => Entity::Connection,
             other => Entity::Custom(other.to_owned()),
         }
     }
@@ -62,6 +74,7 @@ impl Entity {
             Entity::SystemUser => "systemusers",
             Entity::Team => "teams",
             Entity::Opportunity => "opportunities",
+            Entity::Connection => "connections",
             Entity::Custom(_) => return None,
         })
     }
@@ -91,6 +104,7 @@ impl Entity {
             Entity::Account => MarketoObject::Company,
             Entity::SystemUser | Entity::Team => MarketoObject::SalesPerson,
             Entity::Opportunity => MarketoObject::Opportunity,
+            Entity::Connection => MarketoObject::OpportunityRole,
             Entity::Custom(name) => MarketoObject::CustomObject(custom_object_name(name)),
         }
     }

@@ -44,6 +44,8 @@ pub enum Rule {
     Merged,
     /// Changed by the sync user: not synced back (R6).
     ChangedBySyncUser,
+    /// A contact connected to an opportunity as a stakeholder has a role on it (R57).
+    Stakeholder,
     /// A Marketo person sent to Dynamics on request (R24-R27).
     SyncPersonToMicrosoft,
     /// Dynamics refused the value; it is logged on the person and in the error list (R28).
@@ -77,6 +79,7 @@ impl Rule {
             Rule::Qualified => "R41",
             Rule::Merged => "R40",
             Rule::ChangedBySyncUser => "R6",
+            Rule::Stakeholder => "R57",
             Rule::SyncPersonToMicrosoft => "R24",
             Rule::RejectedByDynamics => "R28",
             Rule::Backfill => "R46",
@@ -135,6 +138,9 @@ impl Rule {
             }
             Rule::ChangedBySyncUser => {
                 "The change was made by the sync user, so it is not synced back."
+            }
+            Rule::Stakeholder => {
+                "The contact is a stakeholder of the opportunity in Dynamics, so it has a role on it."
             }
             Rule::SyncPersonToMicrosoft => "The person was sent to Dynamics on request.",
             Rule::RejectedByDynamics => {

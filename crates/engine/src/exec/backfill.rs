@@ -12,8 +12,8 @@ use uuid::Uuid;
 use super::cycle::{Cycle, Halt};
 use crate::mapping::FieldMapping;
 use crate::model::Entity;
+use crate::plan::KnownSet;
 use crate::plan::backfill::{BackfillInput, plan_backfill};
-use crate::plan::{Known, KnownSet};
 use crate::status::Phase;
 use crate::store::schema::{self, Backfill, EnabledEntity};
 use crate::store::{cursors, links};
@@ -193,8 +193,7 @@ impl Cycle {
                     let mut known = KnownSet::default();
                     for id in ids {
                         if let Some(link) = links::by_dynamics(c, &of, id)? {
-                            let synced = links::synced(c, link.id)?;
-                            known.insert(Known { link, synced });
+                            known.insert(super::known(c, link)?);
                         }
                     }
                     Ok(known)

@@ -17,7 +17,7 @@ use crate::plan::objects::{
 };
 use crate::plan::people::{PeopleInput, classify_lookup, lookups_needed, plan_people};
 use crate::plan::{
-    Commit, Context, DynamicsRecord, Known, KnownSet, LinkChange, LinkRef, Lookup, MarketoAction,
+    Commit, Context, DynamicsRecord, KnownSet, LinkChange, LinkRef, Lookup, MarketoAction,
     MarketoId, MarketoPerson, MarketoWrite, Plan,
 };
 use crate::rules::Rule;
@@ -197,8 +197,7 @@ impl Cycle {
                                link: links::Link,
                                known: &mut KnownSet|
                      -> store::Result<()> {
-                        let synced = links::synced(c, link.id)?;
-                        known.insert(Known { link, synced });
+                        known.insert(super::known(c, link)?);
                         Ok(())
                     };
                     for d in &records {
@@ -397,8 +396,7 @@ impl Cycle {
                     let mut contacts: HashMap<Uuid, ContactRef> = HashMap::new();
                     for d in &query {
                         if let Some(link) = links::by_dynamics(c, &d.entity, d.id)? {
-                            let synced = links::synced(c, link.id)?;
-                            known.insert(Known { link, synced });
+                            known.insert(super::known(c, link)?);
                         }
                         if d.entity == Entity::Account {
                             let linked = links::with_synced_value(
@@ -418,8 +416,12 @@ impl Cycle {
                                     .collect(),
                             );
                         }
-                        if let Some(customer) =
-                            d.json.as_ref().and_then(|j| guid(j, "_customerid_value"))
+                        // An opportunity's customer contact (R56), a stakeholder's contact (R57).
+                        let contact = d.json.as_ref().and_then(|j| match d.entity {
+                            Entity::Connection => guid(j, "_record2id_value"),
+                            _ => guid(j, "_customerid_value"),
+                        });
+                        if let Some(customer) = contact
                             && let Some(link) = links::by_dynamics(c, &Entity::Contact, customer)?
                         {
                             let synced = links::synced(c, link.id)?;
@@ -441,6 +443,11 @@ impl Cycle {
             })
             .await?;
         let parents = self.custom_parents(entity, &records).await?;
+        let roles = if entity.entity == Entity::Connection {
+            self.connection_roles().await?
+        } else {
+            HashMap::new()
+        };
         let (plan, activities) = {
             let ctx = self.context();
             let input = ObjectsInput {
@@ -449,6 +456,7 @@ impl Cycle {
                 people_of_account: &people_of_account,
                 contacts: &contacts,
                 parents: &parents,
+                roles: &roles,
             };
             plan_objects(&ctx, &input)
         };
@@ -516,6 +524,27 @@ impl Cycle {
             .map_err(Halt::from)
     }
 
+    /// Connection role names by id, which stakeholders' roles in Marketo are named after (R57).
+    async fn connection_roles(&self) -> Result<HashMap<Uuid, String>, Halt> {
+        use futures_util::TryStreamExt;
+        let pages: Vec<dynasync_dynamics::Page> = self
+            .dynamics
+            .query("connectionroles")
+            .select(["connectionroleid", "name"])
+            .pages()
+            .try_collect()
+            .await
+            .map_err(Halt::from)?;
+        Ok(pages
+            .iter()
+            .flat_map(|p| &p.records)
+            .filter_map(|r| {
+                let name = r.get("name")?.as_str()?.to_owned();
+                Some((r.guid("connectionroleid").ok()??, name))
+            })
+            .collect())
+    }
+
     /// The `top` lookup of the `step.parent` rows with these ids.
     async fn read_parents(
         &self,
@@ -548,10 +577,7 @@ impl Cycle {
                 .pages()
                 .try_collect()
                 .await
-                .map_err(|e| match crate::clients::dynamics_stop(&e) {
-                    (reason, true) => Halt::Stop(reason),
-                    (reason, false) => Halt::Fail(reason),
-                })?;
+                .map_err(Halt::from)?;
             for record in pages.iter().flat_map(|p| &p.records) {
                 if let Ok(Some(id)) = record.guid(&key) {
                     found.insert(id, record.guid(&lookup).ok().flatten());
@@ -631,12 +657,7 @@ impl Cycle {
             .await
             {
                 Ok(results) => results,
-                Err(error) => {
-                    return Err(match crate::clients::dynamics_stop(&error) {
-                        (reason, true) => Halt::Stop(reason),
-                        (reason, false) => Halt::Fail(reason),
-                    });
-                }
+                Err(error) => return Err(Halt::from(error)),
             }
         };
         for (write, result) in dynamics_writes.iter().zip(&dynamics_results) {
@@ -687,7 +708,7 @@ impl Cycle {
                         let flow = stats.flow(&flow_name(&entity, "Marketo"));
                         match result {
                             Ok(id) => {
-                                commit::apply(tx, &write.commit, id.as_deref(), now)?;
+                                commit::apply(tx, &write.commit, id.as_deref(), None, now)?;
                                 errors::resolve(
                                     tx,
                                     Flow::ToMarketo,
@@ -734,8 +755,8 @@ impl Cycle {
                         let record = write.id.to_string();
                         let flow = stats.flow(&flow_name(&entity, "Dynamics"));
                         match result {
-                            Ok(_) => {
-                                commit::apply(tx, &write.commit, None, now)?;
+                            Ok(version) => {
+                                commit::apply(tx, &write.commit, None, version.as_deref(), now)?;
                                 errors::resolve(
                                     tx,
                                     Flow::ToDynamics,
@@ -779,7 +800,7 @@ impl Cycle {
                         }
                     }
                     for commit in &local {
-                        commit::apply(tx, commit, None, now)?;
+                        commit::apply(tx, commit, None, None, now)?;
                     }
                     for skip in &skipped {
                         stats

@@ -1,22 +1,24 @@
 //! Applying a plan's commits to the store, inside the batch's transaction: link changes, new
-//! last-synced values, the write-pending flag and the journal. A created record's Marketo id comes
-//! from the write's outcome.
+//! last-synced values, the version of Dynasync's own Dynamics write awaiting its echo, and the
+//! journal. A created record's Marketo id and a Dynamics write's version come from the write's
+//! outcome.
 
 use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 
 use crate::model::Entity;
-use crate::plan::{Commit, LinkChange, LinkRef, MarketoId};
+use crate::plan::{Commit, Echo, LinkChange, LinkRef, MarketoId};
 use crate::store::journal::{self, Entry};
 use crate::store::{Result, StoreError};
 use crate::store::{links, requests};
 
-/// Applies `commit`; `outcome_id` is the Marketo id the write returned, if any. Returns the link
-/// the commit's values went to.
+/// Applies `commit`; `outcome_id` is the Marketo id the write returned, `version` the version a
+/// Dynamics write made, if any. Returns the link the commit's values went to.
 pub(crate) fn apply(
     conn: &Connection,
     commit: &Commit,
     outcome_id: Option<&str>,
+    version: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<Option<i64>> {
     let mut first = None;
@@ -69,9 +71,14 @@ pub(crate) fn apply(
     if let Some(link) = target.filter(|_| !removed) {
         if !commit.synced.is_empty() {
             links::set_synced(conn, link, &commit.synced)?;
+            links::set_marketo_synced(conn, link, &commit.marketo_synced)?;
         }
-        if let Some(pending) = commit.write_pending {
-            links::set_write_pending(conn, link, pending)?;
+        match commit.dynamics_echo {
+            Some(Echo::Expect) => {
+                links::set_dynamics_echo(conn, link, Some(version.unwrap_or(Echo::ANY_VERSION)))?;
+            }
+            Some(Echo::Seen) => links::set_dynamics_echo(conn, link, None)?,
+            None => {}
         }
     } else if !commit.synced.is_empty() {
         return Err(StoreError::Data(format!(
@@ -148,7 +155,7 @@ mod tests {
             ..Commit::default()
         };
         let link = store
-            .write(|tx| apply(tx, &commit, Some("501"), Utc::now()))
+            .write(|tx| apply(tx, &commit, Some("501"), None, Utc::now()))
             .unwrap()
             .unwrap();
         let found = store
@@ -187,20 +194,24 @@ mod tests {
         let dynamics = Commit {
             link: Some(LinkRef::Record(Entity::Contact, contact)),
             synced: BTreeMap::from([("firstName".to_owned(), Value::Text("Bob".into()))]),
-            write_pending: Some(true),
+            dynamics_echo: Some(Echo::Expect),
             ..Commit::default()
         };
         store
             .write(|tx| {
-                apply(tx, &link, None, Utc::now())?;
-                apply(tx, &dynamics, None, Utc::now())
+                apply(tx, &link, None, None, Utc::now())?;
+                apply(tx, &dynamics, None, Some("W/\"7\""), Utc::now())
             })
             .unwrap();
         let found = store
             .read(|c| links::by_dynamics(c, &Entity::Contact, contact))
             .unwrap()
             .unwrap();
-        assert!(found.dynamics_write_pending);
+        assert_eq!(
+            found.dynamics_echo.as_deref(),
+            Some("W/\"7\""),
+            "the write's version is awaited"
+        );
         assert_eq!(
             store.read(|c| links::synced(c, found.id)).unwrap()["firstName"],
             Value::Text("Bob".into())
@@ -217,7 +228,7 @@ mod tests {
         };
         assert!(
             store
-                .write(|tx| apply(tx, &orphan, None, Utc::now()))
+                .write(|tx| apply(tx, &orphan, None, None, Utc::now()))
                 .is_err()
         );
     }

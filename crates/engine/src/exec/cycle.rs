@@ -66,6 +66,15 @@ impl From<dynasync_marketo::Error> for Halt {
     }
 }
 
+impl From<dynasync_dynamics::Error> for Halt {
+    fn from(error: dynasync_dynamics::Error) -> Self {
+        match dynamics_stop(&error) {
+            (reason, true) => Halt::Stop(reason),
+            (reason, false) => Halt::Fail(reason),
+        }
+    }
+}
+
 /// What a cycle works with, read from the store at its start.
 #[derive(Debug, Clone)]
 pub(crate) struct Config {

@@ -13,4 +13,17 @@ mod push;
 mod requests;
 
 pub(crate) use backfill::{Job as BackfillJob, job_cursor as backfill_cursor};
+
+use crate::plan::Known;
+use crate::store::{self, links};
+
+/// A link with its last-synced values, as the planner knows it.
+fn known(conn: &rusqlite::Connection, link: links::Link) -> store::Result<Known> {
+    let bases = links::bases(conn, link.id)?;
+    Ok(Known {
+        link,
+        synced: bases.synced,
+        marketo_synced: bases.marketo,
+    })
+}
 pub(crate) use cycle::{Runner, dry_run};

@@ -257,7 +257,9 @@ impl Cycle {
                             else {
                                 continue;
                             };
-                            let synced = links::synced(c, link.id)?;
+                            // Against what Marketo last held, which a sync user's edit in
+                            // Dynamics did not change (R6).
+                            let bases = links::bases(c, link.id)?;
                             let news = changed.iter().any(|(field, new)| {
                                 let Some(mapping) = config.mappings.field(&link.entity, field)
                                 else {
@@ -266,8 +268,9 @@ impl Cycle {
                                 let value = mapping
                                     .kind
                                     .from_marketo(&new.clone().map_or(Json::Null, Json::String));
+                                let base = bases.marketo.get(field).or(bases.synced.get(field));
                                 value.ok().as_ref()
-                                    != Some(synced.get(field).unwrap_or(&crate::value::Value::Null))
+                                    != Some(base.unwrap_or(&crate::value::Value::Null))
                             });
                             if news {
                                 fetch.push(*person);

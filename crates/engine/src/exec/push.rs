@@ -189,7 +189,8 @@ pub(crate) async fn marketo(
     Ok(results)
 }
 
-/// Pushes Dynamics updates in `$batch`es (creates on request go through [`crate::exec`]'s own path).
+/// Pushes Dynamics updates in `$batch`es (creates on request go through [`crate::exec`]'s own path);
+/// each done update answers the version it made.
 ///
 /// # Errors
 /// A failure of a whole batch, or a part that failed for a passing reason (the batch is then not
@@ -207,6 +208,8 @@ pub(crate) async fn dynamics(
                 id: w.id,
                 record: dynasync_dynamics::Record::from_json(fields.clone(), None),
                 precondition: Precondition::MustExist,
+                // Its echo is told from a later edit by the sync user by this version (R6).
+                return_version: true,
             }),
             DynamicsOp::CreateLead { .. } => None,
         })
@@ -218,7 +221,7 @@ pub(crate) async fn dynamics(
     outcomes
         .into_iter()
         .map(|outcome| match outcome {
-            Ok(_) => Ok(Ok(None)),
+            Ok(written) => Ok(Ok(written.etag)),
             Err(e) if e.is_retryable() => Err(e),
             Err(e) => Ok(Err(Refusal {
                 code: e.code().unwrap_or_default().to_owned(),

@@ -148,9 +148,10 @@ mod tests {
                 object: entity.marketo_object(),
                 marketo_id: Some(marketo.into()),
                 state,
-                dynamics_write_pending: false,
+                dynamics_echo: None,
             },
             synced: BTreeMap::from([("lastName".to_owned(), Value::Text("Old".into()))]),
+            marketo_synced: BTreeMap::new(),
         }
     }
 

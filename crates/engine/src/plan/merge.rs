@@ -1,6 +1,8 @@
 //! The per-field three-way merge of a linked pair: the last-synced value (the base), Dynamics now
 //! and Marketo now. Only one side changed: copy it. Both changed to different values: the collision
-//! rule of the entity decides (R18-R20). Neither: nothing.
+//! rule of the entity decides (R18-R20). Neither: nothing. The base is kept per side: after a sync
+//! user's edit, which is not synced back (R6), Dynamics' base is the edited value while Marketo's
+//! stays what Marketo holds, so neither side's unchanged value is taken for a change.
 
 use crate::model::{Direction, Side};
 use crate::rules::Rule;
@@ -21,20 +23,21 @@ pub struct FieldDecision {
 /// Merges one field.
 ///
 /// `dynamics` and `marketo` are the current values of the sides that reported a change, `None` for
-/// a side whose record did not change (its value is then the base). `base` is `None` when the pair
-/// was never synced (two existing records just linked): an empty side then takes the other's value,
-/// and differing values go by the collision rule. One-way fields only ever flow to Marketo, and a
+/// a side whose record did not change (its value is then its base). `base` is Dynamics' and
+/// Marketo's last-synced value, `None` when the pair was never synced (two existing records just
+/// linked): an empty side then takes the other's value, and differing values go by the collision
+/// rule. One-way fields only ever flow to Marketo, and a
 /// Marketo edit of one stays until Dynamics changes it (R20, R21). Returns `None` when there is
 /// nothing to record.
 pub fn merge_field(
-    base: Option<&Value>,
+    base: Option<(&Value, &Value)>,
     dynamics: Option<&Value>,
     marketo: Option<&Value>,
     direction: Direction,
     winner: Side,
 ) -> Option<FieldDecision> {
     let (d, m) = match base {
-        Some(b) => (dynamics.unwrap_or(b), marketo.unwrap_or(b)),
+        Some((bd, bm)) => (dynamics.unwrap_or(bd), marketo.unwrap_or(bm)),
         None => (
             dynamics.unwrap_or(&Value::Null),
             marketo.unwrap_or(&Value::Null),
@@ -70,7 +73,7 @@ pub fn merge_field(
         (Direction::TwoWay, Side::Dynamics) => to_marketo(Rule::DynamicsWinsForContacts),
     };
 
-    let Some(b) = base else {
+    let Some((bd, bm)) = base else {
         return if d == m {
             (!d.is_null())
                 .then(|| agreed(Rule::SameOnBothSides))
@@ -83,8 +86,8 @@ pub fn merge_field(
             collision()
         };
     };
-    let dynamics_changed = d != b;
-    let marketo_changed = m != b;
+    let dynamics_changed = d != bd;
+    let marketo_changed = m != bm;
     match (dynamics_changed, marketo_changed) {
         (false, false) => None,
         _ if d == m => agreed(Rule::SameOnBothSides),
@@ -117,6 +120,43 @@ mod tests {
     const ONE: Direction = Direction::ToMarketo;
     const LEAD: Side = Side::Marketo;
     const CONTACT: Side = Side::Dynamics;
+
+    fn assert_decided(
+        decision: Option<&FieldDecision>,
+        write: Option<(Side, Value)>,
+        rule: Option<Rule>,
+    ) {
+        assert_eq!(
+            decision.and_then(|d| d.write.clone()),
+            write,
+            "what is written where"
+        );
+        assert_eq!(decision.map(|d| d.rule), rule, "the rule that decided");
+    }
+
+    /// After a sync user's edit, Dynamics' base is the edited value and Marketo's its own (R6).
+    #[rstest]
+    #[case::nothing_changed(None, None, None, None)]
+    #[case::marketo_reports_its_unchanged_value(None, Some(t("m0")), None, None)]
+    #[case::marketo_changed(None, Some(t("m")), Some((Side::Dynamics, t("m"))), Some(Rule::MarketoChanged))]
+    #[case::dynamics_changed_again(Some(t("d")), Some(t("m0")), Some((Side::Marketo, t("d"))), Some(Rule::DynamicsChanged))]
+    #[case::marketo_caught_up(None, Some(t("u")), None, Some(Rule::SameOnBothSides))]
+    fn merge_after_a_sync_user_edit(
+        #[case] dynamics: Option<Value>,
+        #[case] marketo: Option<Value>,
+        #[case] write: Option<(Side, Value)>,
+        #[case] rule: Option<Rule>,
+    ) {
+        let (edited, marketo_base) = (t("u"), t("m0"));
+        let decision = merge_field(
+            Some((&edited, &marketo_base)),
+            dynamics.as_ref(),
+            marketo.as_ref(),
+            TWO,
+            CONTACT,
+        );
+        assert_decided(decision.as_ref(), write, rule);
+    }
 
     #[rstest]
     #[case::nothing_changed(Some(t("a")), None, None, TWO, CONTACT, None, None)]
@@ -172,22 +212,13 @@ mod tests {
         #[case] rule: Option<Rule>,
     ) {
         let decision = merge_field(
-            base.as_ref(),
+            base.as_ref().map(|b| (b, b)),
             dynamics.as_ref(),
             marketo.as_ref(),
             direction,
             winner,
         );
-        assert_eq!(
-            decision.as_ref().and_then(|d| d.write.clone()),
-            write,
-            "what is written where"
-        );
-        assert_eq!(
-            decision.as_ref().map(|d| d.rule),
-            rule,
-            "the rule that decided"
-        );
+        assert_decided(decision.as_ref(), write, rule);
         if let Some(decision) = decision
             && let Some((_, value)) = &decision.write
         {

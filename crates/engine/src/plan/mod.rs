@@ -55,6 +55,17 @@ pub struct MarketoPerson {
 pub struct Known {
     pub link: Link,
     pub synced: BTreeMap<String, Value>,
+    /// Marketo's last-synced values where they differ from `synced`, which are Dynamics' (R6).
+    pub marketo_synced: BTreeMap<String, Value>,
+}
+
+impl Known {
+    /// Marketo's last-synced value of every field.
+    pub fn marketo_base(&self) -> BTreeMap<String, Value> {
+        let mut base = self.synced.clone();
+        base.extend(self.marketo_synced.clone());
+        base
+    }
 }
 
 /// What Dynasync knows about the records of one batch, fetched from the store before planning.
@@ -220,13 +231,40 @@ pub struct Commit {
     pub links: Vec<LinkChange>,
     /// New last-synced values of the written link (`link`, else the first link change's).
     pub synced: BTreeMap<String, Value>,
+    /// Marketo's own last-synced values of fields of `synced` that Marketo does not hold (R6).
+    pub marketo_synced: BTreeMap<String, Value>,
     /// The link whose synced values change, when the first link change does not name it.
     pub link: Option<LinkRef>,
     pub journal: Vec<Entry>,
-    /// Dynasync wrote (`Some(true)`) or saw (`Some(false)`) this Dynamics record.
-    pub write_pending: Option<bool>,
+    /// Dynasync wrote this Dynamics record, or saw its own write come back.
+    pub dynamics_echo: Option<Echo>,
     /// The "Sync Person to Microsoft" request this commit completes (R24).
     pub fulfils: Option<i64>,
+}
+
+/// Dynasync's own writes to a Dynamics record come back signed by the sync user, like the sync
+/// user's own edits, which are not synced back (R6); the version the write made tells them apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Echo {
+    /// Written: await the version the write answered with.
+    Expect,
+    /// Seen back (or overtaken by a later edit): nothing awaited.
+    Seen,
+}
+
+impl Echo {
+    /// Awaited when a write answered no version: any version signed by the sync user is then taken
+    /// for the write's echo.
+    pub const ANY_VERSION: &'static str = "*";
+
+    /// Whether a record at `version`, signed by the sync user, is the write awaited at `awaited`.
+    pub fn is_awaited(awaited: Option<&str>, version: Option<&str>) -> bool {
+        match awaited {
+            None => false,
+            Some(Self::ANY_VERSION) => true,
+            Some(awaited) => version == Some(awaited),
+        }
+    }
 }
 
 /// A record left alone, with why (it goes to the error list).

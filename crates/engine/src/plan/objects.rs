@@ -29,6 +29,14 @@ const CUSTOMER_ROLE: &str = "Customer";
 /// of customer can remove the former role (R56). Not a Marketo field: never sent.
 const CUSTOMER_PERSON: &str = "customerPerson";
 
+/// The role of a stakeholder connected without one (R57).
+const STAKEHOLDER_ROLE: &str = "Stakeholder";
+
+/// The fields that identify an opportunity role in Marketo (its dedupe fields), kept as a
+/// stakeholder connection's last-synced values so that a changed or removed stakeholder's former
+/// role can be deleted (R57).
+const ROLE_KEY: [&str; 3] = ["externalOpportunityId", "leadId", "role"];
+
 /// A custom activity to add to a Marketo person's activity log.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ActivityWrite {
@@ -59,6 +67,8 @@ pub struct ObjectsInput<'a> {
     pub contacts: &'a HashMap<Uuid, ContactRef>,
     /// What each custom entity record hangs off in Marketo.
     pub parents: &'a HashMap<Uuid, Parent>,
+    /// Connection role names by id, for stakeholders (R57).
+    pub roles: &'a HashMap<Uuid, String>,
 }
 
 /// The Marketo record a custom object record links to: the person or company of the lead, contact
@@ -102,6 +112,10 @@ pub fn plan_objects(ctx: &Context<'_>, input: &ObjectsInput<'_>) -> (Plan, Vec<A
         let entity = &record.entity;
         let object = entity.marketo_object();
         let known = input.known.by_dynamics(entity, record.id);
+        if *entity == Entity::Connection {
+            stakeholder(ctx, input, record, known, &mut plan);
+            continue;
+        }
         let entry =
             |rule: Rule, field: Option<&str>, before: Option<Value>, after: Option<Value>| Entry {
                 run_id: ctx.run_id,
@@ -391,6 +405,132 @@ pub fn plan_objects(ctx: &Context<'_>, input: &ObjectsInput<'_>) -> (Plan, Vec<A
     (plan, activities)
 }
 
+/// A connection from an opportunity to a contact is a stakeholder: the contact's person gets a role
+/// on the opportunity, named after the contact's connection role (R57). Dataverse keeps each
+/// connection twice, once from each side; only the one from the opportunity counts. A changed
+/// stakeholder's former role goes, and so does the role of a stakeholder removed or deactivated.
+fn stakeholder(
+    ctx: &Context<'_>,
+    input: &ObjectsInput<'_>,
+    record: &DynamicsRecord,
+    known: Option<&super::Known>,
+    plan: &mut Plan,
+) {
+    let entry = |rule: Rule, note: Option<String>| Entry {
+        run_id: ctx.run_id,
+        at: ctx.now,
+        entity: Entity::Connection.logical_name().to_owned(),
+        dynamics_id: Some(record.id),
+        marketo_id: None,
+        field: None,
+        flow: Flow::ToMarketo,
+        before: None,
+        after: None,
+        rule,
+        note,
+    };
+    let side = |json: &Json, n: u8| {
+        let property = format!("_record{n}id_value");
+        let table = json
+            .get(format!(
+                "{property}@Microsoft.Dynamics.CRM.lookuplogicalname"
+            ))
+            .and_then(Json::as_str)
+            .map(str::to_owned);
+        (table, guid(json, &property))
+    };
+    let wanted = record.json.as_ref().and_then(|json| {
+        let active = json.get("statecode").and_then(Json::as_i64).unwrap_or(0) == 0;
+        let (from, opportunity) = side(json, 1);
+        let (to, contact) = side(json, 2);
+        if !active || from.as_deref() != Some("opportunity") || to.as_deref() != Some("contact") {
+            return None;
+        }
+        let person = input.contacts.get(&contact?)?.person?;
+        let role = guid(json, "_record2roleid_value")
+            .and_then(|id| input.roles.get(&id).cloned())
+            .unwrap_or_else(|| STAKEHOLDER_ROLE.to_owned());
+        Some(BTreeMap::from([
+            (
+                ROLE_KEY[0].to_owned(),
+                Value::Text(opportunity?.to_string()),
+            ),
+            (ROLE_KEY[1].to_owned(), Value::Int(person)),
+            (ROLE_KEY[2].to_owned(), Value::Text(role)),
+        ]))
+    });
+    let role_record = |key: &BTreeMap<String, Value>| -> serde_json::Map<String, Json> {
+        key.iter()
+            .map(|(field, value)| {
+                let json = match value {
+                    Value::Int(n) => Json::from(*n),
+                    Value::Text(text) => Json::from(text.as_str()),
+                    _ => Json::Null,
+                };
+                (field.clone(), json)
+            })
+            .collect()
+    };
+    let former = known
+        .map(|k| k.synced.clone())
+        .filter(|key| ROLE_KEY.iter().all(|field| key.contains_key(*field)));
+    if former.is_some() && former == wanted {
+        return; // Another field of the connection changed: the role is the same.
+    }
+    let mut removal = known.map(|k| Commit {
+        links: vec![LinkChange::Remove { link_id: k.link.id }],
+        journal: vec![entry(
+            Rule::Stakeholder,
+            Some("no longer a stakeholder".into()),
+        )],
+        ..Commit::default()
+    });
+    if let Some(former) = &former {
+        plan.marketo.push(MarketoWrite {
+            object: MarketoObject::OpportunityRole,
+            action: MarketoAction::Delete,
+            record: role_record(former),
+            // Replaced below by the new role's link when there is one.
+            commit: if wanted.is_some() {
+                Commit::default()
+            } else {
+                removal.take().unwrap_or_default()
+            },
+        });
+    }
+    let Some(key) = wanted else {
+        if let Some(removal) = removal.filter(|_| former.is_none()) {
+            plan.local.push(removal);
+        }
+        return;
+    };
+    let mut role = role_record(&key);
+    role.insert("isPrimary".into(), Json::Bool(false));
+    let note = match &key[ROLE_KEY[2]] {
+        Value::Text(name) => format!("as {name}"),
+        _ => String::new(),
+    };
+    plan.marketo.push(MarketoWrite {
+        object: MarketoObject::OpportunityRole,
+        action: MarketoAction::Upsert,
+        record: role,
+        commit: Commit {
+            // No Marketo id: the role is found by its dedupe fields, which two connections of
+            // the same contact in the same role share.
+            links: vec![LinkChange::Upsert {
+                entity: Entity::Connection,
+                dynamics_id: record.id,
+                object: MarketoObject::OpportunityRole,
+                marketo_id: MarketoId::None,
+                state: LinkState::Live,
+            }],
+            synced: key,
+            journal: vec![entry(Rule::Stakeholder, Some(note))],
+            ..Commit::default()
+        },
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeSet;
@@ -446,6 +586,7 @@ mod tests {
         people: HashMap<Uuid, Vec<i64>>,
         contacts: HashMap<Uuid, ContactRef>,
         parents: HashMap<Uuid, Parent>,
+        roles: HashMap<Uuid, String>,
     }
 
     impl Run {
@@ -457,6 +598,7 @@ mod tests {
                 people: HashMap::new(),
                 contacts: HashMap::new(),
                 parents: HashMap::new(),
+                roles: HashMap::new(),
             }
         }
 
@@ -476,12 +618,13 @@ mod tests {
                     object,
                     marketo_id: None,
                     state,
-                    dynamics_write_pending: false,
+                    dynamics_echo: None,
                 },
                 synced: synced
                     .iter()
                     .map(|(k, v)| ((*k).to_owned(), v.clone()))
                     .collect(),
+                marketo_synced: BTreeMap::new(),
             });
             self
         }
@@ -500,6 +643,7 @@ mod tests {
                 people_of_account: &self.people,
                 contacts: &self.contacts,
                 parents: &self.parents,
+                roles: &self.roles,
             };
             plan_objects(&ctx, &input)
         }
@@ -666,6 +810,155 @@ mod tests {
         assert_eq!(role.object, MarketoObject::OpportunityRole);
         assert_eq!(role.record["leadId"], json!(321));
         assert_eq!(role.record["role"], json!("Customer"));
+    }
+
+    const DEAL: Uuid = Uuid::from_u128(0xD0);
+    const DECISION_MAKER: Uuid = Uuid::from_u128(0xDE);
+
+    /// A connection as change tracking gives it, from `from` (a table, an id) to `to`.
+    fn connection(
+        id: u128,
+        from: (&str, Uuid),
+        to: (&str, Uuid),
+        role: Option<Uuid>,
+    ) -> DynamicsRecord {
+        let annotation = "@Microsoft.Dynamics.CRM.lookuplogicalname";
+        DynamicsRecord {
+            entity: Entity::Connection,
+            id: Uuid::from_u128(id),
+            json: Some(json!({
+                "statecode": 0,
+                "_record1id_value": from.1.to_string(),
+                format!("_record1id_value{annotation}"): from.0,
+                "_record2id_value": to.1.to_string(),
+                format!("_record2id_value{annotation}"): to.0,
+                "_record2roleid_value": role.map(|r| r.to_string()),
+            })),
+        }
+    }
+
+    fn stakeholders() -> (Run, Uuid) {
+        let contact = Uuid::from_u128(0xC5);
+        let mut run = Run::new();
+        run.contacts.insert(
+            contact,
+            ContactRef {
+                person: Some(555),
+                account: None,
+            },
+        );
+        run.roles.insert(DECISION_MAKER, "Decision Maker".into());
+        (run, contact)
+    }
+
+    #[test]
+    fn a_stakeholder_gets_a_role_named_after_its_connection_role_r57() {
+        let (run, contact) = stakeholders();
+        let (plan, _) = run.plan(&[
+            connection(
+                1,
+                ("opportunity", DEAL),
+                ("contact", contact),
+                Some(DECISION_MAKER),
+            ),
+            // The reciprocal Dataverse keeps from the contact's side: the same stakeholder.
+            connection(2, ("contact", contact), ("opportunity", DEAL), None),
+        ]);
+        assert_eq!(
+            plan.marketo.len(),
+            1,
+            "one role per stakeholder: {:?}",
+            plan.marketo
+        );
+        let role = &plan.marketo[0];
+        assert_eq!(
+            (role.object.clone(), role.action),
+            (MarketoObject::OpportunityRole, MarketoAction::Upsert)
+        );
+        assert_eq!(
+            serde_json::Value::Object(role.record.clone()),
+            json!({"externalOpportunityId": DEAL.to_string(), "leadId": 555, "role": "Decision Maker", "isPrimary": false})
+        );
+        assert_eq!(role.commit.journal[0].rule, Rule::Stakeholder);
+    }
+
+    #[test]
+    fn a_stakeholder_without_a_role_is_a_stakeholder_and_one_whose_contact_does_not_sync_has_none_r57()
+     {
+        let (run, contact) = stakeholders();
+        let (plan, _) = run.plan(&[
+            connection(1, ("opportunity", DEAL), ("contact", contact), None),
+            connection(
+                3,
+                ("opportunity", DEAL),
+                ("contact", Uuid::from_u128(0xFF)),
+                None,
+            ),
+            connection(4, ("opportunity", DEAL), ("account", ACME), None),
+        ]);
+        assert_eq!(plan.marketo.len(), 1, "{:?}", plan.marketo);
+        assert_eq!(plan.marketo[0].record["role"], json!("Stakeholder"));
+    }
+
+    #[test]
+    fn a_removed_or_changed_stakeholder_loses_its_former_role_r57() {
+        let (run, contact) = stakeholders();
+        let former = [
+            ("externalOpportunityId", Value::Text(DEAL.to_string())),
+            ("leadId", Value::Int(555)),
+            ("role", Value::Text("Stakeholder".into())),
+        ];
+        let run = run.known(
+            Entity::Connection,
+            Uuid::from_u128(1),
+            MarketoObject::OpportunityRole,
+            LinkState::Live,
+            &former,
+        );
+        let removed = DynamicsRecord {
+            entity: Entity::Connection,
+            id: Uuid::from_u128(1),
+            json: None,
+        };
+        let (plan, _) = run.plan(&[removed]);
+        assert_eq!(plan.marketo.len(), 1);
+        assert_eq!(plan.marketo[0].action, MarketoAction::Delete);
+        assert_eq!(plan.marketo[0].record["role"], json!("Stakeholder"));
+        assert_eq!(
+            plan.marketo[0].commit.links,
+            [LinkChange::Remove { link_id: 9 }],
+            "the link goes with the role"
+        );
+
+        let (plan, _) = run.plan(&[connection(
+            1,
+            ("opportunity", DEAL),
+            ("contact", contact),
+            Some(DECISION_MAKER),
+        )]);
+        let actions: Vec<_> = plan
+            .marketo
+            .iter()
+            .map(|w| (w.action, w.record["role"].clone()))
+            .collect();
+        assert_eq!(
+            actions,
+            [
+                (MarketoAction::Delete, json!("Stakeholder")),
+                (MarketoAction::Upsert, json!("Decision Maker"))
+            ]
+        );
+
+        let (plan, _) = run.plan(&[connection(
+            1,
+            ("opportunity", DEAL),
+            ("contact", contact),
+            None,
+        )]);
+        assert!(
+            plan.marketo.is_empty(),
+            "the same stakeholder in the same role: nothing to write"
+        );
     }
 
     #[test]

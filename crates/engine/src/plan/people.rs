@@ -11,7 +11,7 @@ use uuid::Uuid;
 use super::merge::merge_field;
 use super::record::{COMPANY_FIELDS, FieldSpec, marketo_values, person_fields};
 use super::{
-    Commit, Context, DynamicsOp, DynamicsRecord, DynamicsWrite, Filter, Known, KnownSet,
+    Commit, Context, DynamicsOp, DynamicsRecord, DynamicsWrite, Echo, Filter, Known, KnownSet,
     LinkChange, LinkRef, Lookup, MarketoAction, MarketoId, MarketoPerson, MarketoWrite, PersonRow,
     Plan, Skip,
 };
@@ -204,6 +204,9 @@ fn person_id(known: &Known) -> Option<i64> {
         .and_then(|id| id.parse().ok())
 }
 
+/// Values by Marketo field.
+type Values = BTreeMap<String, Value>;
+
 /// Writes and synced values a set of field decisions comes to.
 #[derive(Default)]
 struct Outcome {
@@ -212,6 +215,8 @@ struct Outcome {
     marketo_synced: BTreeMap<String, Value>,
     dynamics_synced: BTreeMap<String, Value>,
     agreed: BTreeMap<String, Value>,
+    /// Marketo's own last-synced values of fields of `agreed` it does not hold (R6).
+    marketo_kept: BTreeMap<String, Value>,
     marketo_journal: Vec<Entry>,
     dynamics_journal: Vec<Entry>,
     local_journal: Vec<Entry>,
@@ -286,12 +291,12 @@ impl<'a, 'b> Planner<'a, 'b> {
         entity: &Entity,
         dynamics_id: Uuid,
         person: Option<i64>,
-        base: Option<&BTreeMap<String, Value>>,
+        base: Option<(&Values, &Values)>,
         dynamics: Option<&BTreeMap<String, Value>>,
         marketo: Option<&BTreeMap<String, Value>>,
         blocked: Option<&BTreeMap<String, Value>>,
     ) -> Outcome {
-        let company = [dynamics, base]
+        let company = [dynamics, base.map(|(b, _)| b)]
             .into_iter()
             .flatten()
             .find_map(|v| v.get(system::COMPANY))
@@ -301,7 +306,12 @@ impl<'a, 'b> Planner<'a, 'b> {
             let name = field.marketo.as_str();
             let winner = entity.collision_winner();
             let Some(decision) = merge_field(
-                base.map(|b| b.get(name).unwrap_or(&Value::Null)),
+                base.map(|(dynamics, marketo)| {
+                    (
+                        dynamics.get(name).unwrap_or(&Value::Null),
+                        marketo.get(name).unwrap_or(&Value::Null),
+                    )
+                }),
                 dynamics.and_then(|d| d.get(name)),
                 marketo.and_then(|m| m.get(name)),
                 field.direction,
@@ -414,19 +424,20 @@ impl<'a, 'b> Planner<'a, 'b> {
                     link: Some(LinkRef::Id(link_id)),
                     synced: out.dynamics_synced,
                     journal: out.dynamics_journal,
-                    write_pending: Some(true),
+                    dynamics_echo: Some(Echo::Expect),
                     ..Commit::default()
                 },
             });
         }
-        let write_pending =
-            (saw_dynamics && !wrote_dynamics && known.link.dynamics_write_pending).then_some(false);
-        if !out.agreed.is_empty() || !out.local_journal.is_empty() || write_pending.is_some() {
+        let echo = (saw_dynamics && !wrote_dynamics && known.link.dynamics_echo.is_some())
+            .then_some(Echo::Seen);
+        if !out.agreed.is_empty() || !out.local_journal.is_empty() || echo.is_some() {
             self.plan.local.push(Commit {
                 link: Some(LinkRef::Id(link_id)),
                 synced: out.agreed,
+                marketo_synced: out.marketo_kept,
                 journal: out.local_journal,
-                write_pending,
+                dynamics_echo: echo,
                 ..Commit::default()
             });
         }
@@ -520,7 +531,7 @@ impl<'a, 'b> Planner<'a, 'b> {
                             person,
                             Rule::FilterNo,
                         )],
-                        write_pending: Some(false),
+                        dynamics_echo: Some(Echo::Seen),
                         ..Commit::default()
                     });
                     return;
@@ -537,7 +548,7 @@ impl<'a, 'b> Planner<'a, 'b> {
                             person,
                             Rule::FilterBlank,
                         )],
-                        write_pending: Some(false),
+                        dynamics_echo: Some(Echo::Seen),
                         ..Commit::default()
                     });
                     return;
@@ -556,12 +567,16 @@ impl<'a, 'b> Planner<'a, 'b> {
         let mut base = known.synced.clone();
         let mut local_journal = Vec::new();
         let mut dynamics_values = row.as_ref().map(|r| r.values.clone());
-        let by_sync_user = row
-            .as_ref()
-            .is_some_and(|r| r.modified_by.is_some() && r.modified_by == self.ctx.sync_user);
-        if by_sync_user && !known.link.dynamics_write_pending {
+        // Signed by the sync user, and not at the version Dynasync's own last write made.
+        let by_sync_user = row.as_ref().is_some_and(|r| {
+            r.modified_by.is_some()
+                && r.modified_by == self.ctx.sync_user
+                && !Echo::is_awaited(known.link.dynamics_echo.as_deref(), r.version.as_deref())
+        });
+        if by_sync_user {
             // Edited by the sync user itself, not by Dynasync: not synced back (R6). Dynamics' values
-            // become the base so they do not resurface as changes later.
+            // become Dynamics' base so they do not resurface as changes later, while Marketo's base
+            // stays what Marketo holds.
             for (field, value) in dynamics_values.take().unwrap_or_default() {
                 if base.get(&field).unwrap_or(&Value::Null) != &value {
                     local_journal.push(self.field_entry(
@@ -589,22 +604,32 @@ impl<'a, 'b> Planner<'a, 'b> {
             );
             values
         });
+        let marketo_base = known.marketo_base();
         let mut out = self.merge(
             &entity,
             dynamics_id,
             person,
-            Some(&base),
+            Some((&base, &marketo_base)),
             dynamics_values.as_ref(),
             marketo_values.as_ref(),
             self.input.blocked.get(&link_id),
         );
         if !local_journal.is_empty() {
             for entry in &local_journal {
-                if let (Some(field), Some(after)) = (&entry.field, &entry.after) {
-                    out.agreed
-                        .entry(field.clone())
-                        .or_insert_with(|| after.clone());
+                let (Some(field), Some(after)) = (&entry.field, &entry.after) else {
+                    continue;
+                };
+                let decided = out.agreed.contains_key(field)
+                    || out.marketo_synced.contains_key(field)
+                    || out.dynamics_synced.contains_key(field);
+                if decided {
+                    continue; // Marketo changed it too: both sides now hold what was decided.
                 }
+                let marketo = marketo_base.get(field).unwrap_or(&Value::Null);
+                if marketo != after {
+                    out.marketo_kept.insert(field.clone(), marketo.clone());
+                }
+                out.agreed.insert(field.clone(), after.clone());
             }
             local_journal.append(&mut out.local_journal);
             out.local_journal = local_journal;
@@ -643,7 +668,7 @@ impl<'a, 'b> Planner<'a, 'b> {
                     person,
                     Rule::FilterYes,
                 )],
-                write_pending: Some(false),
+                dynamics_echo: Some(Echo::Seen),
                 ..Commit::default()
             });
             return;
@@ -660,7 +685,7 @@ impl<'a, 'b> Planner<'a, 'b> {
                     link: Some(LinkRef::Id(known.link.id)),
                     synced: out.marketo_synced,
                     journal: out.marketo_journal,
-                    write_pending: Some(false),
+                    dynamics_echo: Some(Echo::Seen),
                     ..Commit::default()
                 },
             });
@@ -867,7 +892,7 @@ impl<'a, 'b> Planner<'a, 'b> {
                     link: Some(LinkRef::Record(entity.clone(), dynamics_id)),
                     synced: out.dynamics_synced,
                     journal: out.dynamics_journal,
-                    write_pending: Some(true),
+                    dynamics_echo: Some(Echo::Expect),
                     ..Commit::default()
                 },
             });
@@ -944,7 +969,7 @@ impl<'a, 'b> Planner<'a, 'b> {
                     &Entity::Contact,
                     contact_id,
                     Some(person),
-                    Some(&lead.synced),
+                    Some((&lead.synced, &lead.marketo_base())),
                     Some(&row.values),
                     None,
                     None,

@@ -87,6 +87,8 @@ pub struct PersonRow {
     /// Columns whose value could not be read.
     pub errors: Vec<(String, ConversionError)>,
     pub modified_by: Option<Uuid>,
+    /// The row's version (`@odata.etag`).
+    pub version: Option<String>,
     pub filter: Filter,
     /// The lead a contact was qualified from.
     pub originating_lead: Option<Uuid>,
@@ -161,6 +163,10 @@ impl PersonRow {
             values,
             errors,
             modified_by: guid(json, "_modifiedby_value"),
+            version: json
+                .get("@odata.etag")
+                .and_then(Json::as_str)
+                .map(str::to_owned),
             filter,
             originating_lead: guid(json, "_originatingleadid_value"),
             merged_into: if merged {

@@ -200,7 +200,7 @@ impl MarketoFields {
             Entity::Account => Some(&self.company),
             Entity::Opportunity => Some(&self.opportunity),
             Entity::SystemUser | Entity::Team => Some(&self.sales_person),
-            Entity::Custom(_) => None,
+            Entity::Connection | Entity::Custom(_) => None,
         }
     }
 }
@@ -239,6 +239,14 @@ fn system_columns(entity: &Entity) -> &'static [&'static str] {
             "_ownerid_value",
         ],
         Entity::Opportunity => &["name", "modifiedon", "_customerid_value", "_ownerid_value"],
+        // A stakeholder: which opportunity, which contact, in which role (R57).
+        Entity::Connection => &[
+            "modifiedon",
+            "statecode",
+            "_record1id_value",
+            "_record2id_value",
+            "_record2roleid_value",
+        ],
         Entity::SystemUser | Entity::Team | Entity::Custom(_) => &["modifiedon"],
     }
 }

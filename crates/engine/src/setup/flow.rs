@@ -480,7 +480,7 @@ impl Engine {
             .await
             .map_err(|e| EngineError::Internal(format!("Dynamics: {e}")))?;
         let mut out = Vec::new();
-        for entity in Entity::STANDARD {
+        for entity in Entity::STANDARD.into_iter().filter(Entity::has_fields) {
             let attributes = Engine::attributes(&dynamics, entity.logical_name()).await?;
             let label = entities
                 .iter()

@@ -57,7 +57,9 @@ pub struct Link {
     /// The Marketo id (a person id, a marketoGUID...), once known.
     pub marketo_id: Option<String>,
     pub state: LinkState,
-    pub dynamics_write_pending: bool,
+    /// The version Dynasync's own last write gave the Dynamics record, until it is seen back
+    /// (R6); `*` when the write's answer gave none.
+    pub dynamics_echo: Option<String>,
 }
 
 /// The key a Marketo object is stored under.
@@ -90,10 +92,18 @@ fn parse_object(key: &str) -> Result<MarketoObject> {
     })
 }
 
-const COLUMNS: &str = "id, entity, dynamics_id, object, marketo_id, state, dynamics_write_pending";
+const COLUMNS: &str = "id, entity, dynamics_id, object, marketo_id, state, dynamics_echo";
 
-/// A link row as SQLite returns it: id, entity, dynamics id, object, marketo id, state, pending.
-type RawLink = (i64, String, String, String, Option<String>, String, bool);
+/// A link row as SQLite returns it: id, entity, dynamics id, object, marketo id, state, echo.
+type RawLink = (
+    i64,
+    String,
+    String,
+    String,
+    Option<String>,
+    String,
+    Option<String>,
+);
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<RawLink> {
     Ok((
@@ -108,7 +118,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<RawLink> {
 }
 
 fn build(raw: RawLink) -> Result<Link> {
-    let (id, entity, dynamics_id, object, marketo_id, state, pending) = raw;
+    let (id, entity, dynamics_id, object, marketo_id, state, dynamics_echo) = raw;
     Ok(Link {
         id,
         entity: Entity::from_logical_name(&entity),
@@ -116,7 +126,7 @@ fn build(raw: RawLink) -> Result<Link> {
         object: parse_object(&object)?,
         marketo_id,
         state: LinkState::parse(&state)?,
-        dynamics_write_pending: pending,
+        dynamics_echo,
     })
 }
 
@@ -204,10 +214,11 @@ pub fn set_state(conn: &Connection, id: i64, state: LinkState, now: DateTime<Utc
     Ok(())
 }
 
-pub fn set_write_pending(conn: &Connection, id: i64, pending: bool) -> Result<()> {
+/// Records the version Dynasync's write gave the Dynamics record (`None`: that write was seen back).
+pub fn set_dynamics_echo(conn: &Connection, id: i64, version: Option<&str>) -> Result<()> {
     conn.execute(
-        "UPDATE link SET dynamics_write_pending = ?2 WHERE id = ?1",
-        params![id, pending],
+        "UPDATE link SET dynamics_echo = ?2 WHERE id = ?1",
+        params![id, version],
     )?;
     Ok(())
 }
@@ -232,12 +243,59 @@ pub fn synced(conn: &Connection, link_id: i64) -> Result<BTreeMap<String, Value>
     Ok(values)
 }
 
-/// Records fields as synced with these values (other fields keep theirs).
+/// The last-synced values of a link as each side holds them: Dynamics' (every field), and
+/// Marketo's where it differs (a sync user's edit not synced back, R6).
+pub fn bases(conn: &Connection, link_id: i64) -> Result<Bases> {
+    let mut stmt =
+        conn.prepare_cached("SELECT field, value, marketo_value FROM synced WHERE link_id = ?1")?;
+    let rows = stmt.query_map([link_id], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, Option<String>>(2)?,
+        ))
+    })?;
+    let mut bases = Bases::default();
+    for row in rows {
+        let (field, value, marketo) = row?;
+        if let Some(marketo) = marketo {
+            bases
+                .marketo
+                .insert(field.clone(), serde_json::from_str(&marketo)?);
+        }
+        bases.synced.insert(field, serde_json::from_str(&value)?);
+    }
+    Ok(bases)
+}
+
+/// What [`bases`] answers.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Bases {
+    pub synced: BTreeMap<String, Value>,
+    pub marketo: BTreeMap<String, Value>,
+}
+
+/// Records fields as synced with these values on both sides (other fields keep theirs).
 pub fn set_synced(conn: &Connection, link_id: i64, values: &BTreeMap<String, Value>) -> Result<()> {
     let mut stmt = conn.prepare_cached(
         "INSERT INTO synced (link_id, field, value) VALUES (?1, ?2, ?3)
-         ON CONFLICT (link_id, field) DO UPDATE SET value = excluded.value",
+         ON CONFLICT (link_id, field) DO UPDATE SET value = excluded.value, marketo_value = NULL",
     )?;
+    for (field, value) in values {
+        stmt.execute(params![link_id, field, serde_json::to_string(value)?])?;
+    }
+    Ok(())
+}
+
+/// Records Marketo's last-synced value of fields whose Dynamics value was set by [`set_synced`]
+/// without being synced to Marketo (R6).
+pub fn set_marketo_synced(
+    conn: &Connection,
+    link_id: i64,
+    values: &BTreeMap<String, Value>,
+) -> Result<()> {
+    let mut stmt = conn
+        .prepare_cached("UPDATE synced SET marketo_value = ?3 WHERE link_id = ?1 AND field = ?2")?;
     for (field, value) in values {
         stmt.execute(params![link_id, field, serde_json::to_string(value)?])?;
     }

@@ -3,8 +3,9 @@
 
 use rusqlite_migration::{M, Migrations};
 
-const MIGRATIONS_SLICE: &[M<'static>] = &[M::up(
-    "
+const MIGRATIONS_SLICE: &[M<'static>] = &[
+    M::up(
+        "
     -- Plain settings (interval, reserve, language...), as JSON values.
     CREATE TABLE setting (
         key   TEXT PRIMARY KEY,
@@ -151,7 +152,23 @@ const MIGRATIONS_SLICE: &[M<'static>] = &[M::up(
         dynamics_id  TEXT
     ) STRICT;
     ",
-)];
+    ),
+    M::up(
+        "
+    -- The version (ETag) Dynasync's own last write gave a Dynamics record, until change tracking
+    -- brings that version back: a later edit signed by the sync user has another version and is
+    -- not taken for Dynasync's echo (R6). '*' when the write's answer carried no version.
+    ALTER TABLE link ADD COLUMN dynamics_echo TEXT;
+    UPDATE link SET dynamics_echo = '*' WHERE dynamics_write_pending = 1;
+    ALTER TABLE link DROP COLUMN dynamics_write_pending;
+
+    -- Marketo's value of a field when it differs from Dynamics' last-synced one: the sync user
+    -- changed the field in Dynamics and that change is not synced back (R6). NULL: both sides
+    -- hold `value`.
+    ALTER TABLE synced ADD COLUMN marketo_value TEXT;
+    ",
+    ),
+];
 
 /// The schema's migrations, in order.
 pub(crate) const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATIONS_SLICE);
@@ -165,5 +182,41 @@ mod tests {
         MIGRATIONS
             .validate()
             .expect("every migration applies on top of the previous ones");
+    }
+
+    #[test]
+    fn a_write_pending_before_versions_were_kept_is_still_awaited() {
+        let mut conn = rusqlite::Connection::open_in_memory().unwrap();
+        MIGRATIONS.to_version(&mut conn, 1).unwrap();
+        conn.execute_batch(
+            "INSERT INTO link (id, entity, dynamics_id, object, state, dynamics_write_pending, updated_at)
+             VALUES (1, 'contact', 'a', 'person', 'live', 1, 'now'),
+                    (2, 'contact', 'b', 'person', 'live', 0, 'now');
+             INSERT INTO synced (link_id, field, value) VALUES (1, 'city', '\"Paris\"');",
+        )
+        .unwrap();
+        MIGRATIONS.to_latest(&mut conn).unwrap();
+        let echoes: Vec<Option<String>> = conn
+            .prepare("SELECT dynamics_echo FROM link ORDER BY id")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(
+            echoes,
+            [Some("*".to_owned()), None],
+            "a pending write is awaited at any version; no write, nothing awaited"
+        );
+        let both: (String, Option<String>) = conn
+            .query_row("SELECT value, marketo_value FROM synced", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap();
+        assert_eq!(
+            both,
+            ("\"Paris\"".to_owned(), None),
+            "a synced value stays both sides' value"
+        );
     }
 }

@@ -223,7 +223,7 @@ record: string,
  */
 operation: string, code: string, message: string, attempts: number, blocked: JsonValue | null, resolvedAt: string | null, };
 
-export type Rule = "firstCopy" | "fillEmpty" | "dynamicsChanged" | "marketoChanged" | "sameOnBothSides" | "marketoWinsForLeads" | "dynamicsWinsForContacts" | "dynamicsWinsOneWay" | "accountOverridesCompany" | "accountActivityCap" | "filterNo" | "filterBlank" | "filterYes" | "deletedInDynamics" | "deletedInMarketo" | "qualified" | "merged" | "changedBySyncUser" | "syncPersonToMicrosoft" | "rejectedByDynamics" | "backfill" | "matchedByDynamicsId" | "matchedByEmail" | "ambiguousMatch";
+export type Rule = "firstCopy" | "fillEmpty" | "dynamicsChanged" | "marketoChanged" | "sameOnBothSides" | "marketoWinsForLeads" | "dynamicsWinsForContacts" | "dynamicsWinsOneWay" | "accountOverridesCompany" | "accountActivityCap" | "filterNo" | "filterBlank" | "filterYes" | "deletedInDynamics" | "deletedInMarketo" | "qualified" | "merged" | "changedBySyncUser" | "stakeholder" | "syncPersonToMicrosoft" | "rejectedByDynamics" | "backfill" | "matchedByDynamicsId" | "matchedByEmail" | "ambiguousMatch";
 
 export type Run = { id: number, kind: RunKind, startedAt: string, endedAt: string | null, status: RunStatus, stats: RunStats, message: string | null, };
 

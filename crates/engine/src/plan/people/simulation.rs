@@ -14,8 +14,8 @@ use super::*;
 use crate::mapping::{FieldMapping, Mappings};
 use crate::model::{Direction, Entity, MarketoObject};
 use crate::plan::{
-    Commit, Context, DynamicsOp, DynamicsRecord, Known, KnownSet, LinkChange, Lookup, MarketoId,
-    MarketoPerson,
+    Commit, Context, DynamicsOp, DynamicsRecord, Echo, Known, KnownSet, LinkChange, Lookup,
+    MarketoId, MarketoPerson,
 };
 use crate::store::links::Link;
 use crate::value::{FieldKind, Value};
@@ -57,6 +57,8 @@ struct World {
     marketo: BTreeMap<&'static str, Value>,
     dynamics_changed: bool,
     modified_by: Uuid,
+    /// The Dynamics record's version: every change makes a new one.
+    version: u64,
     marketo_changed: bool,
     link: Option<Link>,
     synced: BTreeMap<String, Value>,
@@ -82,6 +84,7 @@ impl World {
             marketo: BTreeMap::new(),
             dynamics_changed: true,
             modified_by: SOMEONE,
+            version: 1,
             marketo_changed: false,
             link: None,
             synced: BTreeMap::new(),
@@ -101,7 +104,12 @@ impl World {
             "_modifiedby_value".into(),
             json!(self.modified_by.to_string()),
         );
+        json.insert("@odata.etag".into(), json!(self.etag()));
         Json::Object(json)
+    }
+
+    fn etag(&self) -> String {
+        format!("W/\"{}\"", self.version)
     }
 
     fn marketo_json(&self) -> Json {
@@ -181,6 +189,7 @@ impl World {
             known.insert(Known {
                 link: link.clone(),
                 synced: self.synced.clone(),
+                marketo_synced: BTreeMap::new(),
             });
         }
         let lookups = HashMap::from([(RECORD, Lookup::NotFound)]);
@@ -229,6 +238,7 @@ impl World {
             }
             self.dynamics_changed = true;
             self.modified_by = SYNC_USER;
+            self.version += 1;
             self.apply(&write.commit);
         }
         for commit in &plan.local {
@@ -264,15 +274,16 @@ impl World {
                         object: MarketoObject::Person,
                         marketo_id,
                         state: *state,
-                        dynamics_write_pending: false,
+                        dynamics_echo: None,
                     });
                 }
                 other => panic!("no {other:?} in these histories"),
             }
         }
         self.synced.extend(commit.synced.clone());
-        if let (Some(pending), Some(link)) = (commit.write_pending, self.link.as_mut()) {
-            link.dynamics_write_pending = pending;
+        let etag = self.etag();
+        if let (Some(echo), Some(link)) = (commit.dynamics_echo, self.link.as_mut()) {
+            link.dynamics_echo = (echo == Echo::Expect).then_some(etag);
         }
     }
 }
@@ -286,6 +297,7 @@ fn run(entity: Entity, events: &[Event]) {
                 world.dynamics.insert(FIELDS[*f].1, to_value(*v));
                 world.dynamics_changed = true;
                 world.modified_by = SOMEONE;
+                world.version += 1;
             }
             Event::MarketoEdit(f, v) => {
                 world.marketo.insert(FIELDS[*f].1, to_value(*v));

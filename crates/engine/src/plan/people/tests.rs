@@ -129,12 +129,13 @@ fn known(
             object: MarketoObject::Person,
             marketo_id: Some(person.to_string()),
             state,
-            dynamics_write_pending: false,
+            dynamics_echo: None,
         },
         synced: synced
             .iter()
             .map(|(k, v)| ((*k).to_owned(), v.clone()))
             .collect(),
+        marketo_synced: BTreeMap::new(),
     }
 }
 
@@ -417,8 +418,8 @@ fn a_marketo_edit_goes_to_dynamics_and_marks_the_record_as_written() {
         }
     );
     assert_eq!(
-        write.commit.write_pending,
-        Some(true),
+        write.commit.dynamics_echo,
+        Some(Echo::Expect),
         "the echo of this write must not read as the sync user's edit"
     );
     assert_eq!(
@@ -481,6 +482,96 @@ fn an_edit_by_the_sync_user_is_not_synced_back_r6() {
         t("Leeds"),
         "Dynamics' value becomes the base, so it does not resurface later"
     );
+    assert_eq!(
+        commit.marketo_synced["city"],
+        t("London"),
+        "Marketo's base stays what Marketo holds"
+    );
+    assert_eq!(rules(&plan), [Rule::ChangedBySyncUser]);
+}
+
+/// A contact whose city the sync user set to Leeds, Marketo still holding London (R6).
+fn after_a_sync_user_edit(link_id: i64, n: u128, person: i64) -> Known {
+    let mut known = known(
+        link_id,
+        Entity::Contact,
+        n,
+        person,
+        LinkState::Live,
+        &[("city", t("Leeds")), ("firstName", t("Ada"))],
+    );
+    known.marketo_synced.insert("city".into(), t("London"));
+    known
+}
+
+#[test]
+fn after_a_sync_user_edit_marketos_other_edits_do_not_send_its_old_value_back_r6() {
+    let f = Fixture::new();
+    let person = json!({"id": 611, "firstName": "Grace", "city": "London"});
+    let plan = Batch::new()
+        .known(after_a_sync_user_edit(71, 21, 611))
+        .marketo(611, Some(person))
+        .plan(&f);
+    assert_eq!(
+        plan.dynamics[0].op,
+        DynamicsOp::Update {
+            fields: serde_json::Map::from_iter([("firstname".to_owned(), json!("Grace"))])
+        },
+        "only the edited field goes to Dynamics; Marketo's city is what it always held"
+    );
+    assert!(plan.marketo.is_empty());
+}
+
+#[test]
+fn after_a_sync_user_edit_a_marketo_change_of_that_field_goes_to_dynamics_r6() {
+    let f = Fixture::new();
+    let person = json!({"id": 612, "firstName": "Ada", "city": "Paris"});
+    let plan = Batch::new()
+        .known(after_a_sync_user_edit(72, 22, 612))
+        .marketo(612, Some(person))
+        .plan(&f);
+    let write = &plan.dynamics[0];
+    assert_eq!(
+        write.op,
+        DynamicsOp::Update {
+            fields: serde_json::Map::from_iter([("address1_city".to_owned(), json!("Paris"))])
+        }
+    );
+    assert_eq!(
+        (
+            write.commit.synced["city"].clone(),
+            write.commit.marketo_synced.is_empty()
+        ),
+        (t("Paris"), true),
+        "both sides hold Paris again"
+    );
+    assert_eq!(rules(&plan), [Rule::MarketoChanged]);
+}
+
+#[test]
+fn a_sync_user_edit_made_after_dynasyncs_own_write_is_not_taken_for_its_echo_r6() {
+    let f = Fixture::new();
+    let base = [("city", t("Paris")), ("lastName", t("King"))];
+    let mut link = known(73, Entity::Contact, 23, 613, LinkState::Live, &base);
+    link.link.dynamics_echo = Some("W/\"12\"".into());
+    // Dynasync wrote city=Paris (version 12); then the sync user changed the last name (13).
+    let contact = json!({"contactid": id(23).to_string(), "@odata.etag": "W/\"13\"", "address1_city": "Paris", "lastname": "Lovelace", "_modifiedby_value": SYNC_USER.to_string()});
+    let plan = Batch::new()
+        .known(link)
+        .dynamics(record(Entity::Contact, 23, contact))
+        .plan(&f);
+    assert!(
+        plan.marketo.is_empty(),
+        "the sync user's edit is not synced back: {:?}",
+        plan.marketo
+    );
+    let commit = only_local(&plan);
+    assert_eq!(commit.synced["lastName"], t("Lovelace"));
+    assert_eq!(
+        commit.dynamics_echo,
+        Some(Echo::Seen),
+        "a later version holds Dynasync's write too: nothing is awaited any more"
+    );
     assert_eq!(rules(&plan), [Rule::ChangedBySyncUser]);
 }
 
@@ -489,9 +580,10 @@ fn dynasyncs_own_write_coming_back_does_not_hide_a_persons_edit() {
     let f = Fixture::new();
     let base = [("city", t("Paris")), ("lastName", t("King"))];
     let mut link = known(65, Entity::Contact, 11, 605, LinkState::Live, &base);
-    link.link.dynamics_write_pending = true;
-    // Dynasync wrote city=Paris; meanwhile someone changed the last name. The row shows the sync user.
-    let contact = json!({"contactid": id(11).to_string(), "address1_city": "Paris", "lastname": "Lovelace", "_modifiedby_value": SYNC_USER.to_string()});
+    link.link.dynamics_echo = Some("W/\"12\"".into());
+    // Someone changed the last name, then Dynasync wrote city=Paris, which made version 12: the row
+    // shows the sync user.
+    let contact = json!({"contactid": id(11).to_string(), "@odata.etag": "W/\"12\"", "address1_city": "Paris", "lastname": "Lovelace", "_modifiedby_value": SYNC_USER.to_string()});
     let plan = Batch::new()
         .known(link)
         .dynamics(record(Entity::Contact, 11, contact))
@@ -502,8 +594,10 @@ fn dynasyncs_own_write_coming_back_does_not_hide_a_persons_edit() {
         "the person's edit must not be lost"
     );
     assert!(
-        plan.local.iter().any(|c| c.write_pending == Some(false)),
-        "the echo was seen: the flag clears"
+        plan.local
+            .iter()
+            .any(|c| c.dynamics_echo == Some(Echo::Seen)),
+        "the echo was seen: nothing is awaited any more"
     );
 }
 
