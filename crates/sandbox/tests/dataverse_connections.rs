@@ -95,6 +95,8 @@ async fn creating_a_connection_creates_its_reciprocal_with_records_and_roles_swa
     // The platform's columns are its own: a body that sets them is not obeyed.
     body["ismaster"] = json!(false);
     body["name"] = json!("Made up");
+    body["relatedconnectionid@odata.bind"] =
+        json!("/connections(00000000-0000-4000-8000-000000000009)");
     let master = connect(&org, &body).await;
 
     let from_opportunity = connections_of(&org, &opportunity).await;

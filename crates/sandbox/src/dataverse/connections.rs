@@ -253,6 +253,14 @@ pub(crate) fn complete(
     Ok(Some(mirror))
 }
 
+/// Stores a written row and, for a connection, its reciprocal after it.
+pub(crate) fn put(store: &mut Store, entity: usize, row: Row, reciprocal: Option<Row>) {
+    store.put(entity, row);
+    if let Some(reciprocal) = reciprocal {
+        store.put(entity, reciprocal);
+    }
+}
+
 /// The reciprocal's id: derived from the connection's, so that a seeded org stays the same.
 fn reciprocal_id(connection: Uuid) -> Uuid {
     stable_id(&["reciprocal connection", &connection.to_string()])

@@ -82,10 +82,7 @@ pub(crate) fn insert_rows(
         }
         let reciprocal = connections::complete(&schema, &store, entity, &mut row, Mode::Create)
             .map_err(failed)?;
-        store.put(entity, row);
-        if let Some(reciprocal) = reciprocal {
-            store.put(entity, reciprocal);
-        }
+        connections::put(&mut store, entity, row, reciprocal);
         ids.push(id);
     }
     Ok(ids)

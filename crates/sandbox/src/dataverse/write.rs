@@ -47,6 +47,8 @@ pub(crate) fn apply(
             let (column, _, _) = e
                 .navigation(nav)
                 .ok_or_else(|| ApiError::bad_body(format!("An undeclared property '{nav}' which only has property annotations in the payload but no property value was found in the payload.")))?;
+            // A lookup the platform maintains is not the caller's to set: ignored, like its
+            // other columns.
             let writable = match mode {
                 Mode::Create => e.columns[column].valid_for_create,
                 Mode::Update => e.columns[column].valid_for_update,
@@ -334,10 +336,7 @@ fn write(
     stamp(ctx, schema, entity, &mut row, mode)?;
     let reciprocal = connections::complete(schema, store, entity, &mut row, mode)?;
     validate(ctx, schema, store, entity, &row, detect_duplicates(request))?;
-    store.put(entity, row);
-    if let Some(reciprocal) = reciprocal {
-        store.put(entity, reciprocal);
-    }
+    connections::put(store, entity, row, reciprocal);
     Ok(())
 }
 
@@ -391,10 +390,7 @@ pub(crate) fn set_cells(
     }
     stamp(ctx, &schema, entity, &mut row, Mode::Update)?;
     let reciprocal = connections::complete(&schema, &store, entity, &mut row, Mode::Update)?;
-    store.put(entity, row);
-    if let Some(reciprocal) = reciprocal {
-        store.put(entity, reciprocal);
-    }
+    connections::put(&mut store, entity, row, reciprocal);
     Ok(())
 }
 
