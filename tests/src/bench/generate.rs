@@ -92,6 +92,12 @@ async fn records(sandbox: &Sandbox) -> Result<f64, String> {
     };
     Ok(sum(
         &counts["dynamics"],
-        &["systemusers", "teams", "businessunits"],
+        &[
+            "systemusers",
+            "teams",
+            "businessunits",
+            "connectionroles",
+            "connectionroleobjecttypecodes",
+        ],
     ) + counts["marketo"]["leads"].as_f64().unwrap_or_default())
 }
