@@ -477,7 +477,8 @@ fn stakeholder(
     if former.is_some() && former == wanted {
         return; // Another field of the connection changed: the role is the same.
     }
-    let mut removal = known.map(|k| Commit {
+    // A stakeholder no more: its link goes, with the former role when there is one.
+    let removal = known.filter(|_| wanted.is_none()).map(|k| Commit {
         links: vec![LinkChange::Remove { link_id: k.link.id }],
         journal: vec![entry(
             Rule::Stakeholder,
@@ -485,25 +486,17 @@ fn stakeholder(
         )],
         ..Commit::default()
     });
-    if let Some(former) = &former {
-        plan.marketo.push(MarketoWrite {
+    match (&former, removal) {
+        (Some(former), removal) => plan.marketo.push(MarketoWrite {
             object: MarketoObject::OpportunityRole,
             action: MarketoAction::Delete,
             record: role_record(former),
-            // Replaced below by the new role's link when there is one.
-            commit: if wanted.is_some() {
-                Commit::default()
-            } else {
-                removal.take().unwrap_or_default()
-            },
-        });
+            commit: removal.unwrap_or_default(),
+        }),
+        (None, Some(removal)) => plan.local.push(removal),
+        (None, None) => {}
     }
-    let Some(key) = wanted else {
-        if let Some(removal) = removal.filter(|_| former.is_none()) {
-            plan.local.push(removal);
-        }
-        return;
-    };
+    let Some(key) = wanted else { return };
     let mut role = role_record(&key);
     role.insert("isPrimary".into(), Json::Bool(false));
     let note = match &key[ROLE_KEY[2]] {
